@@ -1,0 +1,1 @@
+// The MixAgents layer; see DESIGN.md.

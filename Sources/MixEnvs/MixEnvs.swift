@@ -1,0 +1,1 @@
+// The MixEnvs layer; see DESIGN.md.

@@ -1,0 +1,1 @@
+// The MixExperiments layer; see DESIGN.md.

@@ -1,0 +1,1 @@
+// The MixGraph layer; see DESIGN.md.

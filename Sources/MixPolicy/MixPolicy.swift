@@ -1,0 +1,1 @@
+// The MixPolicy layer; see DESIGN.md.

@@ -1,0 +1,128 @@
+/// How two operands of a broadcasting op line up, in their matrix views
+/// (leading dimensions folded into rows, the last dimension as columns).
+public struct Broadcast: Sendable, Equatable {
+    /// The result's shape.
+    public var shape: Shape
+    /// Rows and columns of the result's matrix view.
+    public var rows: Int, columns: Int
+    /// (row stride, column stride) of each operand: 0 along a broadcast axis.
+    public var leftStrides: (Int, Int), rightStrides: (Int, Int)
+
+    public static func == (l: Broadcast, r: Broadcast) -> Bool {
+        l.shape == r.shape && l.leftStrides == r.leftStrides && l.rightStrides == r.rightStrides
+    }
+
+    /// Resolves the broadcast of two shapes. Rows or columns of one operand may be 1
+    /// (or the operand a single element) where the other's are larger.
+    public init(_ a: Shape, _ b: Shape) {
+        let (ra, ca) = a.matrixView, (rb, cb) = b.matrixView
+        let rows = max(ra, rb), columns = max(ca, cb)
+        let compatible = (ra == rows || ra == 1) && (rb == rows || rb == 1)
+            && (ca == columns || ca == 1) && (cb == columns || cb == 1)
+        precondition(compatible, "MixTensor: shapes \(a) and \(b) do not broadcast")
+        if a.count == rows * columns && (a.rank >= b.rank || a == b) { shape = a }
+        else if b.count == rows * columns { shape = b }
+        else { shape = Shape(rows, columns) }
+        self.rows = rows
+        self.columns = columns
+        leftStrides = (ra == 1 ? 0 : ca, ca == 1 ? 0 : 1)
+        rightStrides = (rb == 1 ? 0 : cb, cb == 1 ? 0 : 1)
+    }
+}
+
+extension Tensor {
+    /// Applies `op` element-wise: `y = op(x)`, or `y += op(x)` when `accumulate`.
+    public static func apply(_ op: UnaryOp, _ x: Tensor, into y: inout Tensor, accumulate: Bool = false) {
+        if accumulate { checkSameShape(x.shape, y.shape, "accumulating unary op"); y.makeUnique() }
+        else { y.prepare(shape: x.shape) }
+        Kernels.unary(op, x.storage.pointer, y.storage.pointer, x.count, accumulate: accumulate)
+    }
+
+    /// `op` applied element-wise, as a new tensor.
+    public func applying(_ op: UnaryOp) -> Tensor {
+        var y = Tensor(uninitializedShape: shape)
+        Tensor.apply(op, self, into: &y)
+        return y
+    }
+
+    /// The vector-Jacobian product of `op` at input `x` with output `y`: `dx (+)= g * op'(x)`.
+    public static func applyBackward(_ op: UnaryOp, input x: Tensor, output y: Tensor, gradient g: Tensor,
+                                     into dx: inout Tensor, accumulate: Bool = false) {
+        checkSameShape(x.shape, g.shape, "unary backward")
+        if accumulate { checkSameShape(x.shape, dx.shape, "accumulating unary backward"); dx.makeUnique() }
+        else { dx.prepare(shape: x.shape) }
+        Kernels.unaryBackward(op, x: x.storage.pointer, y: y.storage.pointer, g: g.storage.pointer,
+                              dx: dx.storage.pointer, x.count, accumulate: accumulate)
+    }
+
+    /// Applies `op` element-wise with broadcasting: `c = op(a, b)` (or `c += op(a, b)`).
+    public static func apply(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into c: inout Tensor, accumulate: Bool = false) {
+        let plan = Broadcast(a.shape, b.shape)
+        if accumulate { checkSameShape(c.shape, plan.shape, "accumulating binary op"); c.makeUnique() }
+        else { c.prepare(shape: plan.shape) }
+        Kernels.binary(op, a.storage.pointer, plan.leftStrides, b.storage.pointer, plan.rightStrides,
+                       c.storage.pointer, rows: plan.rows, columns: plan.columns, accumulate: accumulate)
+    }
+
+    /// `op(self, other)` with broadcasting, as a new tensor.
+    public func applying(_ op: BinaryOp, _ other: Tensor) -> Tensor {
+        var c = Tensor(uninitializedShape: Shape([]))
+        Tensor.apply(op, self, other, into: &c)
+        return c
+    }
+
+    /// Sums `g` (shaped like a broadcast result) down to `shape`, the shape of one
+    /// operand of that broadcast: the backward pass of broadcasting.
+    public static func reduce(_ g: Tensor, toBroadcastShape shape: Shape, into out: inout Tensor, accumulate: Bool = false) {
+        let (rows, columns) = g.shape.matrixView
+        let (r, c) = shape.matrixView
+        precondition((r == rows || r == 1) && (c == columns || c == 1) && shape.count == r * c,
+                     "MixTensor: cannot reduce \(g.shape) to broadcast operand \(shape)")
+        if accumulate { checkSameShape(out.shape, shape, "accumulating broadcast reduction"); out.makeUnique() }
+        else { out.prepare(shape: shape) }
+        Kernels.reduceToBroadcast(g.storage.pointer, rows: rows, columns: columns,
+                                  keepRows: r == rows, keepColumns: c == columns,
+                                  out.storage.pointer, accumulate: accumulate)
+    }
+
+    /// Multiplies every element by `factor` in place.
+    public mutating func scale(by factor: Scalar) {
+        let n = count
+        withUnsafeMutablePointer { p in for i in 0..<n { p[i] *= factor } }
+    }
+
+    /// `self += factor * other` in place (shapes must match).
+    public mutating func add(_ other: Tensor, scaledBy factor: Scalar = 1) {
+        checkSameShape(shape, other.shape, "add(_:scaledBy:)")
+        let n = count
+        let src = other.storage.pointer
+        withUnsafeMutablePointer { p in for i in 0..<n { p[i] += factor * src[i] } }
+    }
+
+    public func exp() -> Tensor { applying(.exp) }
+    public func log() -> Tensor { applying(.log) }
+    public func tanh() -> Tensor { applying(.tanh) }
+    public func relu() -> Tensor { applying(.relu) }
+    /// `log(1 + exp(x))`, stable for inputs of any size.
+    public func softplus() -> Tensor { applying(.softplus) }
+    public func sigmoid() -> Tensor { applying(.sigmoid) }
+    public func squared() -> Tensor { applying(.square) }
+    public func squareRoot() -> Tensor { applying(.sqrt) }
+    public func clamped(to range: ClosedRange<Scalar>) -> Tensor {
+        applying(.clamp(lower: Double(range.lowerBound), upper: Double(range.upperBound)))
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { a.applying(.add, b) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { a.applying(.subtract, b) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { a.applying(.multiply, b) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { a.applying(.divide, b) }
+    public static prefix func - (a: Tensor) -> Tensor { a.applying(.negate) }
+    public static func + (a: Tensor, s: Scalar) -> Tensor { a.applying(.affine(scale: 1, shift: Double(s))) }
+    public static func - (a: Tensor, s: Scalar) -> Tensor { a.applying(.affine(scale: 1, shift: -Double(s))) }
+    public static func * (a: Tensor, s: Scalar) -> Tensor { a.applying(.affine(scale: Double(s), shift: 0)) }
+    public static func * (s: Scalar, a: Tensor) -> Tensor { a * s }
+    /// Element-wise minimum (with broadcasting).
+    public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.applying(.minimum, b) }
+    /// Element-wise maximum (with broadcasting).
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.applying(.maximum, b) }
+}

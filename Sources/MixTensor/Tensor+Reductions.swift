@@ -1,0 +1,110 @@
+/// A reduction along one axis.
+public enum ReductionOp: Sendable, Hashable {
+    case sum, mean, max
+    /// `log(sum(exp(x)))`, computed as `m + log(sum(exp(x - m)))` with `m` the maximum,
+    /// so it neither overflows nor underflows to `-inf` for inputs of any size; a slice
+    /// of all `-inf` gives `-inf`.
+    case logSumExp
+}
+
+/// A normalization along one axis.
+public enum NormalizationOp: Sendable, Hashable {
+    /// `exp(x - logsumexp(x))`.
+    case softmax
+    /// `x - logsumexp(x)`.
+    case logSoftmax
+}
+
+extension Kernels {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func reduce<T: TensorScalar>(_ op: ReductionOp, _ x: UnsafePointer<T>, outer: Int, length: Int, inner: Int, _ y: UnsafeMutablePointer<T>) {
+        for o in 0..<outer {
+            let xo = x + o * length * inner, yo = y + o * inner
+            switch op {
+            case .sum, .mean:
+                for i in 0..<inner { yo[i] = 0 }
+                for l in 0..<length { let row = xo + l * inner; for i in 0..<inner { yo[i] += row[i] } }
+                if op == .mean, length > 0 { let s = 1 / T(length); for i in 0..<inner { yo[i] *= s } }
+            case .max:
+                for i in 0..<inner { yo[i] = -T.infinity }
+                for l in 0..<length { let row = xo + l * inner; for i in 0..<inner { yo[i] = Swift.max(yo[i], row[i]) } }
+            case .logSumExp:
+                for i in 0..<inner { yo[i] = logSumExp(xo + i, count: length, stride: inner) }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func logSumExp<T: TensorScalar>(_ x: UnsafePointer<T>, count: Int, stride: Int) -> T {
+        var m = -T.infinity
+        for l in 0..<count { m = Swift.max(m, x[l * stride]) }
+        if !m.isFinite { return m }
+        var s: T = 0
+        for l in 0..<count { s += T.exp(x[l * stride] - m) }
+        return m + T.log(s)
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func normalize<T: TensorScalar>(_ op: NormalizationOp, _ x: UnsafePointer<T>, outer: Int, length: Int, inner: Int, _ y: UnsafeMutablePointer<T>) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                let lse = logSumExp(x + base, count: length, stride: inner)
+                switch op {
+                case .softmax: for l in 0..<length { y[base + l * inner] = T.exp(x[base + l * inner] - lse) }
+                case .logSoftmax: for l in 0..<length { y[base + l * inner] = x[base + l * inner] - lse }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Reduces along `axis`, keeping it with size 1 (so the result broadcasts back).
+    public static func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
+        let (outer, length, inner) = x.shape.split(at: axis)
+        y.prepare(shape: x.shape.replacing(axis: axis, with: 1))
+        Kernels.reduce(op, x.storage.pointer, outer: outer, length: length, inner: inner, y.storage.pointer)
+    }
+
+    /// Normalizes along `axis` (softmax or log-softmax); the result has `x`'s shape.
+    public static func normalize(_ op: NormalizationOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
+        let (outer, length, inner) = x.shape.split(at: axis)
+        y.prepare(shape: x.shape)
+        Kernels.normalize(op, x.storage.pointer, outer: outer, length: length, inner: inner, y.storage.pointer)
+    }
+
+    func reduced(_ op: ReductionOp, axis: Int) -> Tensor {
+        var y = Tensor(uninitializedShape: Shape([]))
+        Tensor.reduce(op, self, axis: axis, into: &y)
+        return y
+    }
+
+    func normalized(_ op: NormalizationOp, axis: Int) -> Tensor {
+        var y = Tensor(uninitializedShape: Shape([]))
+        Tensor.normalize(op, self, axis: axis, into: &y)
+        return y
+    }
+
+    /// Sum along `axis` (kept with size 1).
+    public func sum(axis: Int) -> Tensor { reduced(.sum, axis: axis) }
+    /// Mean along `axis` (kept with size 1).
+    public func mean(axis: Int) -> Tensor { reduced(.mean, axis: axis) }
+    /// Maximum along `axis` (kept with size 1).
+    public func max(axis: Int) -> Tensor { reduced(.max, axis: axis) }
+    /// Stable log-sum-exp along `axis` (kept with size 1).
+    public func logSumExp(axis: Int) -> Tensor { reduced(.logSumExp, axis: axis) }
+    /// Softmax along `axis`.
+    public func softmax(axis: Int) -> Tensor { normalized(.softmax, axis: axis) }
+    /// Log-softmax along `axis`.
+    public func logSoftmax(axis: Int) -> Tensor { normalized(.logSoftmax, axis: axis) }
+
+    /// The sum of all elements.
+    public func sum() -> Scalar { withUnsafePointer { p in var s: Scalar = 0; for i in 0..<count { s += p[i] }; return s } }
+    /// The mean of all elements.
+    public func mean() -> Scalar { count == 0 ? .nan : sum() / Scalar(count) }
+}

@@ -1,0 +1,168 @@
+/// A dense row-major tensor of `Float` or `Double` with value semantics.
+///
+/// Storage is shared copy-on-write: copying a tensor is O(1) and the first mutation of
+/// a shared tensor copies its buffer. Operations that write into an existing tensor
+/// (the `into:` forms) reuse its buffer when it is uniquely referenced and large
+/// enough, which is how the autodiff tape reaches zero allocations per step.
+///
+/// Shape mismatches are programmer errors: they stop the program with a message
+/// naming both shapes.
+public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
+    /// The tensor's dimensions.
+    public private(set) var shape: Shape
+    @usableFromInline var storage: TensorStorage<Scalar>
+
+    /// Creates a tensor of the given shape with every element set to `value`.
+    public init(shape: Shape, repeating value: Scalar) {
+        self.shape = shape
+        storage = TensorStorage(capacity: shape.count)
+        storage.pointer.initialize(repeating: value, count: shape.count)
+    }
+
+    /// Creates a tensor of the given shape from row-major `scalars`.
+    public init(shape: Shape, scalars: [Scalar]) {
+        precondition(scalars.count == shape.count,
+                     "MixTensor: \(scalars.count) scalars given for shape \(shape) (\(shape.count) elements)")
+        self.shape = shape
+        storage = TensorStorage(capacity: shape.count)
+        _ = UnsafeMutableBufferPointer(start: storage.pointer, count: shape.count).initialize(from: scalars)
+    }
+
+    /// Creates a rank-1 tensor from `scalars`.
+    public init(_ scalars: [Scalar]) { self.init(shape: Shape(scalars.count), scalars: scalars) }
+
+    /// Creates a rank-2 tensor from rows of equal length.
+    public init(rows: [[Scalar]]) {
+        let columns = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == columns }, "MixTensor: ragged rows in Tensor(rows:)")
+        self.init(shape: Shape(rows.count, columns), scalars: rows.flatMap { $0 })
+    }
+
+    /// Creates a rank-0 tensor holding one scalar.
+    public init(scalar: Scalar) { self.init(shape: Shape([]), repeating: scalar) }
+
+    /// A tensor of zeros.
+    public static func zeros(_ shape: Shape) -> Tensor { Tensor(shape: shape, repeating: 0) }
+    /// A tensor of ones.
+    public static func ones(_ shape: Shape) -> Tensor { Tensor(shape: shape, repeating: 1) }
+
+    @usableFromInline init(uninitializedShape shape: Shape) {
+        self.shape = shape
+        storage = TensorStorage(capacity: shape.count)
+    }
+
+    /// The number of elements.
+    @inlinable public var count: Int { shape.count }
+    /// The number of dimensions.
+    @inlinable public var rank: Int { shape.rank }
+
+    /// The elements in row-major order (allocates an array).
+    public var scalars: [Scalar] { Array(UnsafeBufferPointer(start: storage.pointer, count: count)) }
+
+    /// The single element of a one-element tensor.
+    public var scalar: Scalar {
+        precondition(count == 1, "MixTensor: .scalar on a tensor of shape \(shape)")
+        return storage.pointer[0]
+    }
+
+    /// Reads or writes the element at a multi-index (slow path; for tests and small tensors).
+    public subscript(indices: Int...) -> Scalar {
+        get { storage.pointer[flatIndex(indices)] }
+        set {
+            let i = flatIndex(indices)
+            withUnsafeMutablePointer { $0[i] = newValue }
+        }
+    }
+
+    func flatIndex(_ indices: [Int]) -> Int {
+        precondition(indices.count == rank, "MixTensor: \(indices.count) indices for shape \(shape)")
+        var flat = 0
+        for (axis, i) in indices.enumerated() {
+            precondition(i >= 0 && i < shape[axis], "MixTensor: index \(indices) out of range for shape \(shape)")
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+
+    /// Calls `body` with a pointer to the elements for reading.
+    @inlinable public func withUnsafePointer<R>(_ body: (UnsafePointer<Scalar>) throws -> R) rethrows -> R {
+        try body(storage.pointer)
+    }
+
+    /// Calls `body` with a pointer to the elements for writing, copying the buffer
+    /// first if it is shared.
+    @inlinable public mutating func withUnsafeMutablePointer<R>(_ body: (UnsafeMutablePointer<Scalar>) throws -> R) rethrows -> R {
+        makeUnique()
+        return try body(storage.pointer)
+    }
+
+    @inlinable mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = TensorStorage(copying: storage.pointer, count: count)
+        }
+    }
+
+    /// Gives this tensor the shape `shape`, reusing its buffer when it is unshared and
+    /// large enough. The contents are unspecified afterwards. This is how buffers are
+    /// recycled between training steps.
+    public mutating func prepare(shape newShape: Shape) {
+        if isKnownUniquelyReferenced(&storage) && storage.capacity >= newShape.count {
+            shape = newShape
+        } else {
+            self = Tensor(uninitializedShape: newShape)
+        }
+    }
+
+    /// The same elements viewed with another shape of equal element count (O(1)).
+    public func reshaped(_ newShape: Shape) -> Tensor {
+        precondition(newShape.count == count, "MixTensor: cannot reshape \(shape) to \(newShape)")
+        var t = self
+        t.shape = newShape
+        return t
+    }
+
+    /// The same elements viewed with another shape of equal element count (O(1)).
+    public func reshaped(_ dims: Int...) -> Tensor { reshaped(Shape(dims)) }
+
+    /// Sets every element to `value`.
+    public mutating func fill(_ value: Scalar) {
+        let n = count
+        withUnsafeMutablePointer { $0.update(repeating: value, count: n) }
+    }
+
+    /// Copies `source` into this tensor, reshaping it to `source.shape` (reuses the buffer when possible).
+    public mutating func assign(_ source: Tensor) {
+        prepare(shape: source.shape)
+        let n = count
+        storage.pointer.update(from: source.storage.pointer, count: n)
+    }
+
+    /// Converts the elements to another scalar type.
+    public func converted<Other: TensorScalar>(to: Other.Type = Other.self) -> Tensor<Other> {
+        var out = Tensor<Other>(uninitializedShape: shape)
+        let src = storage.pointer
+        out.withUnsafeMutablePointer { dst in for i in 0..<count { dst[i] = Other(src[i]) } }
+        return out
+    }
+}
+
+extension Tensor: Equatable {
+    /// Two tensors are equal when their shapes and every element are equal.
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        guard lhs.shape == rhs.shape else { return false }
+        for i in 0..<lhs.count where lhs.storage.pointer[i] != rhs.storage.pointer[i] { return false }
+        return true
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let shown = scalars.prefix(16).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor\(shape)(\(shown)\(count > 16 ? ", ..." : ""))"
+    }
+}
+
+/// Stops with a message naming both shapes when they differ.
+@inlinable func checkSameShape(_ a: Shape, _ b: Shape, _ what: StaticString) {
+    precondition(a == b, "MixTensor: \(what): shapes \(a) and \(b) differ")
+}

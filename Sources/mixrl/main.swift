@@ -1,0 +1,2 @@
+import MixRL
+print("mixrl")

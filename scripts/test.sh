@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds in release mode and runs
+# every test. Numerics run single-threaded (see DESIGN.md).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+export OPENBLAS_NUM_THREADS=1
+export MIXRL_VENV="${MIXRL_VENV:-$HOME/.cache/mixrl/venv}"
+swift build -c release
+swift test -c release
