@@ -36,5 +36,8 @@ let package = Package(
             dependencies: ["MixRL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "MixTensorTests", dependencies: ["MixTensor"]),
+        .testTarget(name: "MixGraphTests", dependencies: ["MixGraph"]),
+        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy"]),
+        .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs"]),
     ]
 )

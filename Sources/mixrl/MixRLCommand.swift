@@ -1,0 +1,21 @@
+import ArgumentParser
+import MixRL
+
+/// The `mixrl` command: training, sweeps, reports and benchmarks.
+/// Each subcommand lives in its own file; this file only lists them.
+@main
+struct MixRLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mixrl",
+        abstract: "Soft Actor-Critic with Gaussian-mixture policies (MRP, LR, hybrid, RP estimators).",
+        subcommands: [Bench.self]
+    )
+}
+
+/// `mixrl bench ...`: speed measurements, each next to a reference measured in the same run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed against references timed in the same run.",
+        subcommands: [BenchGemm.self]
+    )
+}

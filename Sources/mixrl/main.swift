@@ -1,2 +1,0 @@
-import MixRL
-print("mixrl")
