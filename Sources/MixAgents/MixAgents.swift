@@ -1,1 +1,0 @@
-// The MixAgents layer; see DESIGN.md.

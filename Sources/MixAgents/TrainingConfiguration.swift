@@ -1,0 +1,121 @@
+/// Which family of action distribution the actor uses.
+public enum PolicyKind: String, Codable, Sendable, CaseIterable {
+    /// The tanh-squashed diagonal Gaussian of SAC (a mixture with one component).
+    case gaussian
+    /// A tanh-squashed mixture of `componentCount` diagonal Gaussians.
+    case mixture
+}
+
+/// Which gradient estimator trains the actor (see docs/estimators.md).
+public enum EstimatorKind: String, Codable, Sendable, CaseIterable {
+    /// Reparameterization through one sample (Gaussian policies).
+    case rp
+    /// Marginalized reparameterization: one reparameterized sample per component, weighted exactly.
+    case mrp
+    /// Likelihood ratio (score function).
+    case lr
+    /// Reparameterization inside the sampled component, likelihood ratio for the weights.
+    case hybrid
+    /// Gumbel-softmax relaxation of the component choice (biased).
+    case gumbel
+}
+
+/// The baseline subtracted in the likelihood-ratio estimators.
+public enum BaselineKind: String, Codable, Sendable, CaseIterable {
+    case none
+    /// The mean of the other samples of the same state.
+    case leaveOneOut = "leave-one-out"
+}
+
+/// How evaluation episodes choose actions.
+public enum EvaluationMode: String, Codable, Sendable, CaseIterable {
+    /// The mean of the component with the largest weight.
+    case mostLikely = "most-likely"
+    /// The mean of a component sampled by weight.
+    case sampledComponent = "sampled-component"
+    /// The mean of the component whose mean action has the highest Q.
+    case highestQ = "highest-q"
+    /// A sample from the policy.
+    case stochastic
+}
+
+/// Everything that determines a training run. Encoded as JSON (snake_case keys) into
+/// each run's `config.json`; sweeps produce it, `mixrl train --config` reads it.
+///
+/// Defaults are those of DESIGN.md (the SAC paper and its common implementations);
+/// ``preset(for:)`` gives per-environment overrides.
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    /// Environment identifier (`Pendulum-v1`, `gym:HalfCheetah-v5`, `dmc:cheetah-run`, ...).
+    public var environment: String = "Pendulum-v1"
+    /// Python modules the bridge worker imports before making the environment.
+    public var environmentImports: [String] = []
+    public var policy: PolicyKind = .gaussian
+    /// Mixture components K (1 for a Gaussian policy).
+    public var components: Int = 1
+    public var estimator: EstimatorKind = .rp
+    /// Samples per component (MRP) or per state (LR): M.
+    public var samples: Int = 1
+    public var baseline: BaselineKind = .none
+    /// Gumbel-softmax temperature (only for the gumbel estimator).
+    public var gumbelTemperature: Double = 1.0
+    public var seed: UInt64 = 0
+    /// Environment steps in the run.
+    public var steps: Int = 1_000_000
+    /// Uniformly random actions for the first steps.
+    public var randomSteps: Int = 5_000
+    /// Gradient updates per environment step (update-to-data ratio).
+    public var updatesPerStep: Int = 1
+    /// Actor and temperature are updated every `policyDelay` critic updates.
+    public var policyDelay: Int = 1
+    public var batchSize: Int = 256
+    public var replayCapacity: Int = 1_000_000
+    public var hiddenSizes: [Int] = [256, 256]
+    public var actorLearningRate: Double = 3e-4
+    public var criticLearningRate: Double = 3e-4
+    public var temperatureLearningRate: Double = 3e-4
+    public var gamma: Double = 0.99
+    /// Polyak averaging rate of the target critics.
+    public var tau: Double = 0.005
+    /// Learn the temperature towards `targetEntropy`; if false, keep `initialTemperature`.
+    public var learnTemperature: Bool = true
+    public var initialTemperature: Double = 1.0
+    /// Target entropy; nil means `-d` (d the action dimension).
+    public var targetEntropy: Double? = nil
+    /// Use the marginalized (sum over components) critic target for mixtures.
+    public var marginalizedTarget: Bool = false
+    public var logStdMin: Double = -5
+    public var logStdMax: Double = 2
+    /// Clip gradients by global norm (nil: no clipping).
+    public var gradientClipNorm: Double? = nil
+    /// Evaluate every N environment steps (0: only at the end).
+    public var evalEvery: Int = 5_000
+    public var evalEpisodes: Int = 10
+    public var evalMode: EvaluationMode = .mostLikely
+    /// Checkpoint every N environment steps (and at exit).
+    public var checkpointEvery: Int = 10_000
+
+    public init() {}
+
+    /// The defaults with the overrides known to work for `environment`
+    /// (Pendulum-v1 learns in 20k steps with learning rate 1e-3).
+    public static func preset(for environment: String) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.environment = environment
+        switch environment {
+        case "Pendulum-v1":
+            c.steps = 20_000
+            c.randomSteps = 1_000
+            c.actorLearningRate = 1e-3
+            c.criticLearningRate = 1e-3
+            c.temperatureLearningRate = 1e-3
+            c.evalEvery = 2_000
+            c.checkpointEvery = 5_000
+        case "MountainCarContinuous-v0":
+            c.steps = 50_000
+            c.evalEvery = 5_000
+        default:
+            break
+        }
+        return c
+    }
+}
