@@ -1,0 +1,169 @@
+import MixTensor
+
+/// One environment transition, as stored in the replay buffer.
+public struct Transition: Sendable {
+    public var observation: [Double]
+    public var action: [Double]
+    public var reward: Double
+    public var nextObservation: [Double]
+    /// The episode ended in a terminal state: the target does not bootstrap.
+    public var terminated: Bool
+    /// The episode was cut by a time limit: the target still bootstraps.
+    public var truncated: Bool
+
+    public init(observation: [Double], action: [Double], reward: Double, nextObservation: [Double], terminated: Bool, truncated: Bool) {
+        self.observation = observation
+        self.action = action
+        self.reward = reward
+        self.nextObservation = nextObservation
+        self.terminated = terminated
+        self.truncated = truncated
+    }
+}
+
+/// A uniformly sampled minibatch, in tensors that are reused from one sample to the next.
+public struct ReplayBatch: Sendable {
+    /// `batch x observationSize`.
+    public var observations: Tensor<Float>
+    /// `batch x actionSize`.
+    public var actions: Tensor<Float>
+    /// `batch x 1`.
+    public var rewards: Tensor<Float>
+    /// `batch x observationSize`.
+    public var nextObservations: Tensor<Float>
+    /// `batch x 1`: 1 where the transition terminated, else 0.
+    public var terminated: Tensor<Float>
+
+    /// Preallocates a batch.
+    public init(batchSize: Int, observationSize: Int, actionSize: Int) {
+        observations = .zeros(Shape(batchSize, observationSize))
+        actions = .zeros(Shape(batchSize, actionSize))
+        rewards = .zeros(Shape(batchSize, 1))
+        nextObservations = .zeros(Shape(batchSize, observationSize))
+        terminated = .zeros(Shape(batchSize, 1))
+    }
+
+    /// The number of transitions in the batch.
+    public var count: Int { rewards.shape[0] }
+}
+
+/// A ring buffer of transitions in contiguous `Float` storage: observations, actions,
+/// rewards, next observations, and the terminated and truncated flags kept apart.
+///
+/// Storage for the full capacity is allocated once; adding and sampling allocate nothing.
+public struct ReplayBuffer: Sendable {
+    public let capacity: Int
+    public let observationSize: Int
+    public let actionSize: Int
+    /// Transitions stored (at most `capacity`).
+    public private(set) var count = 0
+    /// Where the next transition goes.
+    public private(set) var nextIndex = 0
+
+    var observations: Tensor<Float>
+    var actions: Tensor<Float>
+    var rewards: Tensor<Float>
+    var nextObservations: Tensor<Float>
+    var terminated: Tensor<Float>
+    var truncated: Tensor<Float>
+
+    /// Creates an empty buffer (allocates `capacity` rows of every field).
+    public init(capacity: Int, observationSize: Int, actionSize: Int) {
+        precondition(capacity > 0, "ReplayBuffer: capacity must be positive, got \(capacity)")
+        self.capacity = capacity
+        self.observationSize = observationSize
+        self.actionSize = actionSize
+        observations = .zeros(Shape(capacity, observationSize))
+        actions = .zeros(Shape(capacity, actionSize))
+        rewards = .zeros(Shape(capacity, 1))
+        nextObservations = .zeros(Shape(capacity, observationSize))
+        terminated = .zeros(Shape(capacity, 1))
+        truncated = .zeros(Shape(capacity, 1))
+    }
+
+    /// Appends a transition, overwriting the oldest once full.
+    public mutating func add(_ t: Transition) {
+        precondition(t.observation.count == observationSize && t.nextObservation.count == observationSize && t.action.count == actionSize,
+                     "ReplayBuffer: transition sizes (obs \(t.observation.count), action \(t.action.count)) differ from the buffer's (\(observationSize), \(actionSize))")
+        let i = nextIndex
+        let (o, a) = (observationSize, actionSize)
+        observations.withUnsafeMutablePointer { p in for j in 0..<o { p[i * o + j] = Float(t.observation[j]) } }
+        nextObservations.withUnsafeMutablePointer { p in for j in 0..<o { p[i * o + j] = Float(t.nextObservation[j]) } }
+        actions.withUnsafeMutablePointer { p in for j in 0..<a { p[i * a + j] = Float(t.action[j]) } }
+        rewards.withUnsafeMutablePointer { $0[i] = Float(t.reward) }
+        terminated.withUnsafeMutablePointer { $0[i] = t.terminated ? 1 : 0 }
+        truncated.withUnsafeMutablePointer { $0[i] = t.truncated ? 1 : 0 }
+        nextIndex = (nextIndex + 1) % capacity
+        count = Swift.min(count + 1, capacity)
+    }
+
+    /// Fills `batch` with transitions drawn uniformly with replacement (no allocation).
+    public func sample(into batch: inout ReplayBatch, using rng: inout RandomStream) {
+        precondition(count > 0, "ReplayBuffer: sampling from an empty buffer")
+        let n = batch.count, (o, a) = (observationSize, actionSize)
+        let size = UInt64(count)
+        observations.withUnsafePointer { obs in
+        nextObservations.withUnsafePointer { next in
+        actions.withUnsafePointer { act in
+        rewards.withUnsafePointer { rew in
+        terminated.withUnsafePointer { term in
+            batch.observations.withUnsafeMutablePointer { bo in
+            batch.nextObservations.withUnsafeMutablePointer { bn in
+            batch.actions.withUnsafeMutablePointer { ba in
+            batch.rewards.withUnsafeMutablePointer { br in
+            batch.terminated.withUnsafeMutablePointer { bt in
+                for r in 0..<n {
+                    let i = Int(rng.next() % size)
+                    (bo + r * o).update(from: obs + i * o, count: o)
+                    (bn + r * o).update(from: next + i * o, count: o)
+                    (ba + r * a).update(from: act + i * a, count: a)
+                    br[r] = rew[i]
+                    bt[r] = term[i]
+                }
+            } } } } }
+        } } } } }
+    }
+
+    /// The stored fields by name, for checkpoints.
+    public var tensors: [(name: String, tensor: Tensor<Float>)] {
+        [("observations", observations), ("actions", actions), ("rewards", rewards),
+         ("next_observations", nextObservations), ("terminated", terminated), ("truncated", truncated)]
+    }
+
+    /// Restores the fields and counters saved from ``tensors``, ``count`` and ``nextIndex``.
+    public mutating func restore(tensors named: [String: Tensor<Float>], count: Int, nextIndex: Int) throws(CheckpointError) {
+        func take(_ name: String, _ like: Tensor<Float>) throws(CheckpointError) -> Tensor<Float> {
+            guard let t = named["replay." + name] ?? named[name] else { throw CheckpointError.missing("replay buffer field \(name)") }
+            guard t.shape == like.shape else { throw CheckpointError.mismatch("replay buffer field \(name) has shape \(t.shape), expected \(like.shape)") }
+            return t
+        }
+        observations = try take("observations", observations)
+        actions = try take("actions", actions)
+        rewards = try take("rewards", rewards)
+        nextObservations = try take("next_observations", nextObservations)
+        terminated = try take("terminated", terminated)
+        truncated = try take("truncated", truncated)
+        guard count >= 0 && count <= capacity && nextIndex >= 0 && nextIndex < capacity else {
+            throw CheckpointError.mismatch("replay buffer counters count=\(count) next=\(nextIndex) for capacity \(capacity)")
+        }
+        self.count = count
+        self.nextIndex = nextIndex
+    }
+}
+
+/// A checkpoint could not be written or restored.
+public enum CheckpointError: Error, CustomStringConvertible, Sendable {
+    case missing(String)
+    case mismatch(String)
+    case corrupt(path: String, reason: String)
+    case io(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let what): return "checkpoint is missing \(what)"
+        case .mismatch(let what): return "checkpoint does not match this run: \(what)"
+        case let .corrupt(path, reason): return "checkpoint \(path) is corrupt: \(reason)"
+        case let .io(path, reason): return "checkpoint \(path): \(reason)"
+        }
+    }
+}
