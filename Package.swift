@@ -39,5 +39,6 @@ let package = Package(
         .testTarget(name: "MixGraphTests", dependencies: ["MixGraph"]),
         .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs"]),
+        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents"]),
     ]
 )
