@@ -55,7 +55,9 @@ enum Kernels {
         case .exp: map(x, y, n, accumulate) { T.exp($0) }
         case .log: map(x, y, n, accumulate) { T.log($0) }
         case .tanh: map(x, y, n, accumulate) { T.tanh($0) }
-        case .relu: map(x, y, n, accumulate) { $0 > 0 ? $0 : 0 }
+        // `x < 0 ? 0 : x` rather than `x > 0 ? x : 0`: NaN passes through instead of
+        // turning into a silent 0.
+        case .relu: map(x, y, n, accumulate) { $0 < 0 ? 0 : $0 }
         case .softplus: map(x, y, n, accumulate) { softplus($0) }
         case .sigmoid: map(x, y, n, accumulate) { sigmoid($0) }
         case .square: map(x, y, n, accumulate) { $0 * $0 }

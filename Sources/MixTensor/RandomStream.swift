@@ -53,8 +53,18 @@ public struct RandomStream: RandomNumberGenerator, Codable, Hashable, Sendable {
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// A uniform value in [lower, upper).
+    ///
+    /// The unit uniform is drawn with exactly as many random bits as `T` has
+    /// significand bits (24 for `Float`, 53 for `Double`), so it is an exact multiple of
+    /// `2^-p` below 1. Rounding a 53-bit `Double` uniform to `Float` instead would return
+    /// exactly 1 about once in 2^25 draws, and `log(1 - u)` would become `-inf`. The
+    /// affine map to [lower, upper) can still round up to `upper` for some bounds; such
+    /// a draw is replaced by the largest value below `upper`.
     public mutating func uniform<T: TensorScalar>(_ lower: T, _ upper: T) -> T {
-        lower + (upper - lower) * T(uniform())
+        let bits = T.significandBitCount + 1
+        let unit = T(next() >> UInt64(64 - bits)) * T(sign: .plus, exponent: T.Exponent(-bits), significand: 1)
+        let x = lower + (upper - lower) * unit
+        return x < upper ? x : Swift.max(lower, upper.nextDown)
     }
 
     /// A standard normal `Double` (Marsaglia polar method).
@@ -71,10 +81,17 @@ public struct RandomStream: RandomNumberGenerator, Codable, Hashable, Sendable {
         }
     }
 
-    /// An index drawn with probabilities proportional to `weights` (non-negative, not all zero).
+    /// An index drawn with probabilities proportional to `weights` (non-negative, not all
+    /// zero, finite). Zero weights are never drawn. Costs one uniform and O(count).
+    ///
+    /// Invalid weights (negative, NaN, infinite or all zero) stop the program: a NaN
+    /// weight from a diverged network must not turn into a silently chosen last index.
     public mutating func categorical<T: TensorScalar>(_ weights: UnsafeBufferPointer<T>) -> Int {
         var total: Double = 0
-        for w in weights { total += Double(w) }
+        var valid = true
+        for w in weights { total += Double(w); valid = valid && w >= 0 }
+        require(valid && total > 0 && total.isFinite,
+                "MixTensor: categorical weights must be non-negative, finite and not all zero, got \(Array(weights.prefix(16)))")
         let target = uniform() * total
         var running: Double = 0
         for (i, w) in weights.enumerated() {

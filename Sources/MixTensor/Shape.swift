@@ -1,32 +1,47 @@
 /// The shape of a dense row-major tensor: up to four dimensions, stored inline.
 ///
 /// A shape is a value with no heap storage, so creating, comparing and passing
-/// shapes inside a training step allocates nothing.
+/// shapes inside a training step allocates nothing. The fixed-arity initializers
+/// (`Shape(rows, columns)`) and ``replacing(axis:with:)`` never touch the heap; the
+/// array-taking forms exist for convenience off the hot path.
 public struct Shape: Hashable, Sendable, CustomStringConvertible {
     /// The maximum number of dimensions a tensor may have.
     public static let maxRank = 4
 
     /// The number of dimensions.
     public let rank: Int
+    // Unused trailing dimensions are 1, so `count` is a plain product.
     @usableFromInline let d0: Int, d1: Int, d2: Int, d3: Int
 
-    /// Creates a shape from its dimensions (at most ``maxRank``, each non-negative).
-    public init(_ dims: Int...) { self.init(dims) }
+    @inlinable init(rank: Int, _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) {
+        require(d0 >= 0 && d1 >= 0 && d2 >= 0 && d3 >= 0,
+                     "MixTensor: negative dimension in shape \(Shape.describe(rank, d0, d1, d2, d3))")
+        self.rank = rank
+        self.d0 = d0; self.d1 = d1; self.d2 = d2; self.d3 = d3
+    }
+
+    /// A rank-0 shape (one element).
+    @inlinable public init() { self.init(rank: 0, 1, 1, 1, 1) }
+    /// A rank-1 shape.
+    @inlinable public init(_ d0: Int) { self.init(rank: 1, d0, 1, 1, 1) }
+    /// A rank-2 shape (rows, columns).
+    @inlinable public init(_ d0: Int, _ d1: Int) { self.init(rank: 2, d0, d1, 1, 1) }
+    /// A rank-3 shape.
+    @inlinable public init(_ d0: Int, _ d1: Int, _ d2: Int) { self.init(rank: 3, d0, d1, d2, 1) }
+    /// A rank-4 shape.
+    @inlinable public init(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) { self.init(rank: 4, d0, d1, d2, d3) }
 
     /// Creates a shape from an array of dimensions (at most ``maxRank``, each non-negative).
     public init(_ dims: [Int]) {
-        precondition(dims.count <= Shape.maxRank, "MixTensor: rank \(dims.count) exceeds \(Shape.maxRank) in shape \(dims)")
-        precondition(dims.allSatisfy { $0 >= 0 }, "MixTensor: negative dimension in shape \(dims)")
-        rank = dims.count
-        d0 = dims.count > 0 ? dims[0] : 1
-        d1 = dims.count > 1 ? dims[1] : 1
-        d2 = dims.count > 2 ? dims[2] : 1
-        d3 = dims.count > 3 ? dims[3] : 1
+        require(dims.count <= Shape.maxRank, "MixTensor: rank \(dims.count) exceeds \(Shape.maxRank) in shape \(dims)")
+        self.init(rank: dims.count,
+                  dims.count > 0 ? dims[0] : 1, dims.count > 1 ? dims[1] : 1,
+                  dims.count > 2 ? dims[2] : 1, dims.count > 3 ? dims[3] : 1)
     }
 
     /// The size of dimension `i`.
     @inlinable public subscript(i: Int) -> Int {
-        precondition(i >= 0 && i < rank, "MixTensor: axis \(i) out of range for shape \(self)")
+        require(i >= 0 && i < rank, "MixTensor: axis \(i) out of range for shape \(self)")
         switch i {
         case 0: return d0
         case 1: return d1
@@ -47,25 +62,49 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
         switch rank {
         case 0: return (1, 1)
         case 1: return (1, d0)
-        default: let c = self[rank - 1]; return (c == 0 ? 0 : count / c, c)
+        case 2: return (d0, d1)
+        case 3: return (d0 * d1, d2)
+        default: return (d0 * d1 * d2, d3)
         }
     }
 
     /// The decomposition (outer, length, inner) around `axis`, used by reductions.
     @inlinable public func split(at axis: Int) -> (outer: Int, length: Int, inner: Int) {
-        precondition(axis >= 0 && axis < rank, "MixTensor: axis \(axis) out of range for shape \(self)")
+        require(axis >= 0 && axis < rank, "MixTensor: axis \(axis) out of range for shape \(self)")
         var outer = 1, inner = 1
         for i in 0..<axis { outer *= self[i] }
         for i in (axis + 1)..<rank { inner *= self[i] }
         return (outer, self[axis], inner)
     }
 
-    /// This shape with dimension `axis` replaced by `size`.
-    public func replacing(axis: Int, with size: Int) -> Shape {
-        var d = dims
-        d[axis] = size
-        return Shape(d)
+    /// This shape with dimension `axis` replaced by `size` (no allocation).
+    @inlinable public func replacing(axis: Int, with size: Int) -> Shape {
+        require(axis >= 0 && axis < rank, "MixTensor: axis \(axis) out of range for shape \(self)")
+        return Shape(rank: rank, axis == 0 ? size : d0, axis == 1 ? size : d1,
+                     axis == 2 ? size : d2, axis == 3 ? size : d3)
     }
 
-    public var description: String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
+    public var description: String { Shape.describe(rank, d0, d1, d2, d3) }
+
+    @usableFromInline static func describe(_ rank: Int, _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) -> String {
+        "[" + [d0, d1, d2, d3].prefix(rank).map(String.init).joined(separator: ", ") + "]"
+    }
+}
+
+/// Stops the program with `message` when `condition` is false, in every build
+/// configuration.
+///
+/// `precondition` drops its message in optimized builds (it traps with "illegal
+/// instruction" and nothing else), and MixRL runs optimized. A shape mismatch must say
+/// which shapes met, so MixTensor checks through `fatalError`, which always prints.
+/// The message is an autoclosure: a passing check costs one branch.
+@inlinable @inline(__always)
+func require(_ condition: Bool, _ message: @autoclosure () -> String,
+                  file: StaticString = #fileID, line: UInt = #line) {
+    if _slowPath(!condition) { requirementFailure(message(), file: file, line: line) }
+}
+
+@usableFromInline @inline(never)
+func requirementFailure(_ message: String, file: StaticString, line: UInt) -> Never {
+    fatalError(message, file: file, line: line)
 }

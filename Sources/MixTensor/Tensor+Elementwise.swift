@@ -19,14 +19,17 @@ public struct Broadcast: Sendable, Equatable {
         let rows = max(ra, rb), columns = max(ca, cb)
         let compatible = (ra == rows || ra == 1) && (rb == rows || rb == 1)
             && (ca == columns || ca == 1) && (cb == columns || cb == 1)
-        precondition(compatible, "MixTensor: shapes \(a) and \(b) do not broadcast")
+        require(compatible, "MixTensor: shapes \(a) and \(b) do not broadcast")
         if a.count == rows * columns && (a.rank >= b.rank || a == b) { shape = a }
         else if b.count == rows * columns { shape = b }
         else { shape = Shape(rows, columns) }
         self.rows = rows
         self.columns = columns
-        leftStrides = (ra == 1 ? 0 : ca, ca == 1 ? 0 : 1)
-        rightStrides = (rb == 1 ? 0 : cb, cb == 1 ? 0 : 1)
+        // A stride is 0 only along an axis that is actually broadcast; an operand that
+        // matches the result keeps the contiguous strides (columns, 1), which selects
+        // the kernel's flat loop.
+        leftStrides = (ra == rows ? ca : 0, ca == columns ? 1 : 0)
+        rightStrides = (rb == rows ? cb : 0, cb == columns ? 1 : 0)
     }
 }
 
@@ -66,7 +69,7 @@ extension Tensor {
 
     /// `op(self, other)` with broadcasting, as a new tensor.
     public func applying(_ op: BinaryOp, _ other: Tensor) -> Tensor {
-        var c = Tensor(uninitializedShape: Shape([]))
+        var c = Tensor(uninitializedShape: Shape())
         Tensor.apply(op, self, other, into: &c)
         return c
     }
@@ -76,7 +79,7 @@ extension Tensor {
     public static func reduce(_ g: Tensor, toBroadcastShape shape: Shape, into out: inout Tensor, accumulate: Bool = false) {
         let (rows, columns) = g.shape.matrixView
         let (r, c) = shape.matrixView
-        precondition((r == rows || r == 1) && (c == columns || c == 1) && shape.count == r * c,
+        require((r == rows || r == 1) && (c == columns || c == 1) && shape.count == r * c,
                      "MixTensor: cannot reduce \(g.shape) to broadcast operand \(shape)")
         if accumulate { checkSameShape(out.shape, shape, "accumulating broadcast reduction"); out.makeUnique() }
         else { out.prepare(shape: shape) }
@@ -86,7 +89,7 @@ extension Tensor {
     }
 
     /// Multiplies every element by `factor` in place.
-    public mutating func scale(by factor: Scalar) {
+    @inlinable public mutating func scale(by factor: Scalar) {
         let n = count
         withUnsafeMutablePointer { p in for i in 0..<n { p[i] *= factor } }
     }

@@ -2,7 +2,7 @@
 extension Tensor {
     /// Rows `range` of axis 0 (for a rank-1 tensor, elements), copied into `out`.
     public static func slice(_ x: Tensor, rows range: Range<Int>, into out: inout Tensor) {
-        precondition(x.rank >= 1 && range.lowerBound >= 0 && range.upperBound <= x.shape[0],
+        require(x.rank >= 1 && range.lowerBound >= 0 && range.upperBound <= x.shape[0],
                      "MixTensor: row slice \(range) out of range for shape \(x.shape)")
         let rowSize = x.rank == 0 ? 1 : x.count / Swift.max(x.shape[0], 1)
         out.prepare(shape: x.shape.replacing(axis: 0, with: range.count))
@@ -11,7 +11,7 @@ extension Tensor {
 
     /// Columns `range` of axis 1 of a tensor of rank 2 or more, copied into `out`.
     public static func slice(_ x: Tensor, columns range: Range<Int>, into out: inout Tensor) {
-        precondition(x.rank >= 2 && range.lowerBound >= 0 && range.upperBound <= x.shape[1],
+        require(x.rank >= 2 && range.lowerBound >= 0 && range.upperBound <= x.shape[1],
                      "MixTensor: column slice \(range) out of range for shape \(x.shape)")
         let (outer, length, inner) = x.shape.split(at: 1)
         out.prepare(shape: x.shape.replacing(axis: 1, with: range.count))
@@ -25,8 +25,10 @@ extension Tensor {
     /// Adds `g` (shaped like a slice of `axis` over `range`) into the matching part of `out`:
     /// the backward pass of slicing.
     public static func addSlice(_ g: Tensor, axis: Int, range: Range<Int>, into out: inout Tensor) {
-        precondition(axis == 0 || axis == 1, "MixTensor: slices are along axis 0 or 1")
+        require(axis == 0 || axis == 1, "MixTensor: slices are along axis 0 or 1")
         let (outer, length, inner) = out.shape.split(at: axis)
+        require(range.lowerBound >= 0 && range.upperBound <= length,
+                "MixTensor: addSlice range \(range) out of range for axis \(axis) of shape \(out.shape)")
         checkSameShape(g.shape, out.shape.replacing(axis: axis, with: range.count), "addSlice")
         out.makeUnique()
         let src = g.storage.pointer, dst = out.storage.pointer
@@ -39,22 +41,22 @@ extension Tensor {
 
     /// A copy of rows `range` of axis 0.
     public func slicing(rows range: Range<Int>) -> Tensor {
-        var out = Tensor(uninitializedShape: Shape([])); Tensor.slice(self, rows: range, into: &out); return out
+        var out = Tensor(uninitializedShape: Shape()); Tensor.slice(self, rows: range, into: &out); return out
     }
 
     /// A copy of columns `range` of axis 1.
     public func slicing(columns range: Range<Int>) -> Tensor {
-        var out = Tensor(uninitializedShape: Shape([])); Tensor.slice(self, columns: range, into: &out); return out
+        var out = Tensor(uninitializedShape: Shape()); Tensor.slice(self, columns: range, into: &out); return out
     }
 
     /// Concatenates tensors along `axis` (0 or 1); all other dimensions must agree.
     public static func concatenate(_ parts: [Tensor], axis: Int, into out: inout Tensor) {
-        precondition(!parts.isEmpty, "MixTensor: concatenating no tensors")
-        precondition(axis == 0 || axis == 1, "MixTensor: concatenation is along axis 0 or 1")
+        require(!parts.isEmpty, "MixTensor: concatenating no tensors")
+        require(axis == 0 || axis == 1, "MixTensor: concatenation is along axis 0 or 1")
         let first = parts[0].shape
         var total = 0
         for p in parts {
-            precondition(p.rank == first.rank && p.rank > axis && p.shape.replacing(axis: axis, with: 1) == first.replacing(axis: axis, with: 1),
+            require(p.rank == first.rank && p.rank > axis && p.shape.replacing(axis: axis, with: 1) == first.replacing(axis: axis, with: 1),
                          "MixTensor: cannot concatenate shapes \(first) and \(p.shape) along axis \(axis)")
             total += p.shape[axis]
         }
@@ -73,17 +75,17 @@ extension Tensor {
 
     /// Concatenation along `axis`, as a new tensor.
     public static func concatenating(_ parts: [Tensor], axis: Int) -> Tensor {
-        var out = Tensor(uninitializedShape: Shape([])); concatenate(parts, axis: axis, into: &out); return out
+        var out = Tensor(uninitializedShape: Shape()); concatenate(parts, axis: axis, into: &out); return out
     }
 
     /// Gathers rows (entries of axis 0) by index into `out`.
     public static func gather(_ x: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
-        precondition(x.rank >= 1, "MixTensor: gather from a rank-0 tensor")
+        require(x.rank >= 1, "MixTensor: gather from a rank-0 tensor")
         let rows = x.shape[0], rowSize = x.count / Swift.max(rows, 1)
         out.prepare(shape: x.shape.replacing(axis: 0, with: indices.count))
         let src = x.storage.pointer, dst = out.storage.pointer
         for (i, index) in indices.enumerated() {
-            precondition(index >= 0 && Int(index) < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
+            require(index >= 0 && Int(index) < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
             (dst + i * rowSize).update(from: src + Int(index) * rowSize, count: rowSize)
         }
     }
@@ -91,12 +93,14 @@ extension Tensor {
     /// Adds the rows of `g` into the rows `indices` of `out` (repeated indices add up):
     /// the backward pass of a row gather.
     public static func scatterAdd(_ g: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
-        let rowSize = out.count / Swift.max(out.shape[0], 1)
-        precondition(g.shape[0] == indices.count && g.count == indices.count * rowSize,
-                     "MixTensor: scatterAdd of \(g.shape) into \(out.shape) with \(indices.count) indices")
+        require(out.rank >= 1 && g.rank == out.rank, "MixTensor: scatterAdd of \(g.shape) into \(out.shape)")
+        let rows = out.shape[0], rowSize = out.count / Swift.max(rows, 1)
+        require(g.shape[0] == indices.count && g.shape.replacing(axis: 0, with: rows) == out.shape,
+                "MixTensor: scatterAdd of \(g.shape) into \(out.shape) with \(indices.count) indices")
         out.makeUnique()
         let src = g.storage.pointer, dst = out.storage.pointer
         for (i, index) in indices.enumerated() {
+            require(index >= 0 && Int(index) < rows, "MixTensor: scatterAdd index \(index) out of range for shape \(out.shape)")
             let d = dst + Int(index) * rowSize, s = src + i * rowSize
             for j in 0..<rowSize { d[j] += s[j] }
         }
@@ -105,7 +109,7 @@ extension Tensor {
     /// The rows `indices` of axis 0, as a new tensor.
     public func gathering(rows indices: [Int]) -> Tensor {
         let idx = indices.map { Int32($0) }
-        var out = Tensor(uninitializedShape: Shape([]))
+        var out = Tensor(uninitializedShape: Shape())
         idx.withUnsafeBufferPointer { Tensor.gather(self, rows: $0, into: &out) }
         return out
     }

@@ -7,6 +7,8 @@ extension Tensor {
     /// the signs of R's diagonal, so the result is uniformly (Haar) distributed rather
     /// than biased by LAPACK's sign convention.
     public static func orthogonal(rows: Int, columns: Int, gain: Scalar = 1, using rng: inout RandomStream) throws(LAPACKError) -> Tensor {
+        // LAPACK rejects a leading dimension of 0; an empty matrix is trivially orthogonal.
+        if rows == 0 || columns == 0 { return Tensor.zeros(Shape(rows, columns)) }
         let tall = rows >= columns
         let (m, n) = tall ? (rows, columns) : (columns, rows)
         var q = Tensor.randomNormal(Shape(m, n), using: &rng)
@@ -28,7 +30,7 @@ extension Tensor {
 
     /// The eigenvalues (ascending) and eigenvectors (as columns) of a symmetric matrix.
     public func symmetricEigen() throws(LAPACKError) -> (values: [Scalar], vectors: Tensor) {
-        precondition(rank == 2 && shape[0] == shape[1], "MixTensor: symmetricEigen needs a square matrix, got \(shape)")
+        require(rank == 2 && shape[0] == shape[1], "MixTensor: symmetricEigen needs a square matrix, got \(shape)")
         var vectors = self
         let n = shape[0]
         vectors.makeUnique()
@@ -38,7 +40,7 @@ extension Tensor {
 
     /// The matrix transpose (a copy; products never need one, they take a flag).
     public func transposed() -> Tensor {
-        precondition(rank == 2, "MixTensor: transposed() needs a matrix, got \(shape)")
+        require(rank == 2, "MixTensor: transposed() needs a matrix, got \(shape)")
         let r = shape[0], c = shape[1]
         var t = Tensor(uninitializedShape: Shape(c, r))
         let src = storage.pointer

@@ -26,20 +26,31 @@ extension Kernels {
             case .sum, .mean:
                 for i in 0..<inner { yo[i] = 0 }
                 for l in 0..<length { let row = xo + l * inner; for i in 0..<inner { yo[i] += row[i] } }
-                if op == .mean, length > 0 { let s = 1 / T(length); for i in 0..<inner { yo[i] *= s } }
+                // The mean of nothing is 0/0 = NaN, as for `Tensor.mean()`.
+                if op == .mean { let s = 1 / T(length); for i in 0..<inner { yo[i] *= s } }
             case .max:
                 for i in 0..<inner { yo[i] = -T.infinity }
-                for l in 0..<length { let row = xo + l * inner; for i in 0..<inner { yo[i] = Swift.max(yo[i], row[i]) } }
+                for l in 0..<length { let row = xo + l * inner; for i in 0..<inner { yo[i] = maxPropagatingNaN(yo[i], row[i]) } }
             case .logSumExp:
                 for i in 0..<inner { yo[i] = logSumExp(xo + i, count: length, stride: inner) }
             }
         }
     }
 
+    /// `max` that returns NaN when either argument is NaN. `Swift.max` keeps its first
+    /// argument when the second is NaN, which would let a diverged value vanish from a
+    /// maximum (and make the log-sum-exp of all-NaN inputs `-inf`).
+    @inline(__always)
+    static func maxPropagatingNaN<T: TensorScalar>(_ m: T, _ x: T) -> T {
+        (x > m || x.isNaN) ? x : m
+    }
+
     @inline(__always)
     static func logSumExp<T: TensorScalar>(_ x: UnsafePointer<T>, count: Int, stride: Int) -> T {
         var m = -T.infinity
-        for l in 0..<count { m = Swift.max(m, x[l * stride]) }
+        for l in 0..<count { m = maxPropagatingNaN(m, x[l * stride]) }
+        // -inf: every term is exp(-inf) = 0 and the log of 0 is -inf (not the NaN that
+        // -inf - (-inf) would give). +inf and NaN pass through unchanged.
         if !m.isFinite { return m }
         var s: T = 0
         for l in 0..<count { s += T.exp(x[l * stride] - m) }
@@ -79,13 +90,13 @@ extension Tensor {
     }
 
     func reduced(_ op: ReductionOp, axis: Int) -> Tensor {
-        var y = Tensor(uninitializedShape: Shape([]))
+        var y = Tensor(uninitializedShape: Shape())
         Tensor.reduce(op, self, axis: axis, into: &y)
         return y
     }
 
     func normalized(_ op: NormalizationOp, axis: Int) -> Tensor {
-        var y = Tensor(uninitializedShape: Shape([]))
+        var y = Tensor(uninitializedShape: Shape())
         Tensor.normalize(op, self, axis: axis, into: &y)
         return y
     }

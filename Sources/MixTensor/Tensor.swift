@@ -9,21 +9,22 @@
 /// naming both shapes.
 public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// The tensor's dimensions.
-    public private(set) var shape: Shape
+    @inlinable public var shape: Shape { _shape }
+    @usableFromInline var _shape: Shape
     @usableFromInline var storage: TensorStorage<Scalar>
 
     /// Creates a tensor of the given shape with every element set to `value`.
     public init(shape: Shape, repeating value: Scalar) {
-        self.shape = shape
+        self._shape = shape
         storage = TensorStorage(capacity: shape.count)
         storage.pointer.initialize(repeating: value, count: shape.count)
     }
 
     /// Creates a tensor of the given shape from row-major `scalars`.
     public init(shape: Shape, scalars: [Scalar]) {
-        precondition(scalars.count == shape.count,
+        require(scalars.count == shape.count,
                      "MixTensor: \(scalars.count) scalars given for shape \(shape) (\(shape.count) elements)")
-        self.shape = shape
+        self._shape = shape
         storage = TensorStorage(capacity: shape.count)
         _ = UnsafeMutableBufferPointer(start: storage.pointer, count: shape.count).initialize(from: scalars)
     }
@@ -34,12 +35,12 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// Creates a rank-2 tensor from rows of equal length.
     public init(rows: [[Scalar]]) {
         let columns = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == columns }, "MixTensor: ragged rows in Tensor(rows:)")
+        require(rows.allSatisfy { $0.count == columns }, "MixTensor: ragged rows in Tensor(rows:)")
         self.init(shape: Shape(rows.count, columns), scalars: rows.flatMap { $0 })
     }
 
     /// Creates a rank-0 tensor holding one scalar.
-    public init(scalar: Scalar) { self.init(shape: Shape([]), repeating: scalar) }
+    public init(scalar: Scalar) { self.init(shape: Shape(), repeating: scalar) }
 
     /// A tensor of zeros.
     public static func zeros(_ shape: Shape) -> Tensor { Tensor(shape: shape, repeating: 0) }
@@ -47,7 +48,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     public static func ones(_ shape: Shape) -> Tensor { Tensor(shape: shape, repeating: 1) }
 
     @usableFromInline init(uninitializedShape shape: Shape) {
-        self.shape = shape
+        self._shape = shape
         storage = TensorStorage(capacity: shape.count)
     }
 
@@ -61,7 +62,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// The single element of a one-element tensor.
     public var scalar: Scalar {
-        precondition(count == 1, "MixTensor: .scalar on a tensor of shape \(shape)")
+        require(count == 1, "MixTensor: .scalar on a tensor of shape \(shape)")
         return storage.pointer[0]
     }
 
@@ -75,10 +76,10 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     func flatIndex(_ indices: [Int]) -> Int {
-        precondition(indices.count == rank, "MixTensor: \(indices.count) indices for shape \(shape)")
+        require(indices.count == rank, "MixTensor: \(indices.count) indices for shape \(shape)")
         var flat = 0
         for (axis, i) in indices.enumerated() {
-            precondition(i >= 0 && i < shape[axis], "MixTensor: index \(indices) out of range for shape \(shape)")
+            require(i >= 0 && i < shape[axis], "MixTensor: index \(indices) out of range for shape \(shape)")
             flat = flat * shape[axis] + i
         }
         return flat
@@ -105,9 +106,9 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// Gives this tensor the shape `shape`, reusing its buffer when it is unshared and
     /// large enough. The contents are unspecified afterwards. This is how buffers are
     /// recycled between training steps.
-    public mutating func prepare(shape newShape: Shape) {
+    @inlinable public mutating func prepare(shape newShape: Shape) {
         if isKnownUniquelyReferenced(&storage) && storage.capacity >= newShape.count {
-            shape = newShape
+            _shape = newShape
         } else {
             self = Tensor(uninitializedShape: newShape)
         }
@@ -115,9 +116,9 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// The same elements viewed with another shape of equal element count (O(1)).
     public func reshaped(_ newShape: Shape) -> Tensor {
-        precondition(newShape.count == count, "MixTensor: cannot reshape \(shape) to \(newShape)")
+        require(newShape.count == count, "MixTensor: cannot reshape \(shape) to \(newShape)")
         var t = self
-        t.shape = newShape
+        t._shape = newShape
         return t
     }
 
@@ -125,7 +126,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     public func reshaped(_ dims: Int...) -> Tensor { reshaped(Shape(dims)) }
 
     /// Sets every element to `value`.
-    public mutating func fill(_ value: Scalar) {
+    @inlinable public mutating func fill(_ value: Scalar) {
         let n = count
         withUnsafeMutablePointer { $0.update(repeating: value, count: n) }
     }
@@ -163,6 +164,7 @@ extension Tensor: CustomStringConvertible {
 }
 
 /// Stops with a message naming both shapes when they differ.
-@inlinable func checkSameShape(_ a: Shape, _ b: Shape, _ what: StaticString) {
-    precondition(a == b, "MixTensor: \(what): shapes \(a) and \(b) differ")
+@inlinable func checkSameShape(_ a: Shape, _ b: Shape, _ what: StaticString,
+                              file: StaticString = #fileID, line: UInt = #line) {
+    require(a == b, "MixTensor: \(what): shapes \(a) and \(b) differ", file: file, line: line)
 }

@@ -122,4 +122,9 @@ public enum BLAS {
         guard let c = openblas_get_config() else { return "unknown" }
         return String(cString: c)
     }
+    /// The name of the CPU kernel set OpenBLAS selected at run time (for example `Cooperlake`).
+    public static var coreName: String {
+        guard let c = openblas_get_corename() else { return "unknown" }
+        return String(cString: c)
+    }
 }

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Timing for the `mixrl bench` commands: a monotonic clock, medians of repetitions,
+/// and interleaved comparison of candidates that do the same work.
+///
+/// A benchmark here always compares against a reference timed in the same run, so
+/// what matters is that both sides see the same machine: candidates run interleaved,
+/// repetition by repetition, in alternating order, and the median over repetitions
+/// discards the repetitions that another process or a frequency change disturbed.
+enum Timing {
+    /// Nanoseconds on the monotonic clock (`CLOCK_MONOTONIC`: never jumps with the wall clock).
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Seconds elapsed since `start` (a value of ``now()``).
+    static func seconds(since start: UInt64) -> Double { Double(now() &- start) * 1e-9 }
+
+    /// Seconds per iteration of `body(iterations)`, which must run its work `iterations`
+    /// times (the loop lives inside `body`, so no closure call sits between iterations).
+    static func secondsPerIteration(iterations: Int, _ body: (Int) -> Void) -> Double {
+        let start = now()
+        body(iterations)
+        return seconds(since: start) / Double(max(iterations, 1))
+    }
+
+    /// The number of iterations that makes one run of `body` last about `targetSeconds`,
+    /// found by doubling from one iteration; also serves as the warm-up.
+    static func calibrate(targetSeconds: Double, _ body: (Int) -> Void) -> Int {
+        var iterations = 1
+        while true {
+            let start = now()
+            body(iterations)
+            let elapsed = seconds(since: start)
+            if elapsed >= targetSeconds / 4 || iterations >= 1 << 30 {
+                return max(1, Int((Double(iterations) * targetSeconds / max(elapsed, 1e-9)).rounded(.up)))
+            }
+            iterations *= 2
+        }
+    }
+
+    /// Times `candidates` interleaved: each repetition runs every candidate for
+    /// `iterations` iterations, in an order that rotates from one repetition to the next.
+    /// Returns one summary (seconds per iteration) per candidate, in the given order.
+    static func interleaved(repetitions: Int, iterations: Int, _ candidates: [(Int) -> Void]) -> [TimingSummary] {
+        var samples = [[Double]](repeating: [], count: candidates.count)
+        for repetition in 0..<max(repetitions, 1) {
+            for offset in 0..<candidates.count {
+                let index = (repetition + offset) % candidates.count
+                samples[index].append(secondsPerIteration(iterations: iterations, candidates[index]))
+            }
+        }
+        return samples.map(TimingSummary.init)
+    }
+}
+
+/// The median, minimum and maximum of repeated measurements.
+struct TimingSummary: Sendable {
+    /// Every measurement, in the order taken.
+    var samples: [Double]
+    var median: Double
+    var minimum: Double
+    var maximum: Double
+
+    init(_ samples: [Double]) {
+        precondition(!samples.isEmpty, "TimingSummary needs at least one measurement")
+        self.samples = samples
+        let sorted = samples.sorted()
+        let mid = sorted.count / 2
+        median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        minimum = sorted[0]
+        maximum = sorted[sorted.count - 1]
+    }
+}
