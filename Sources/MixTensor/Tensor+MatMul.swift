@@ -51,6 +51,20 @@ extension Tensor {
                     beta: beta, c: c.storage.pointer, ldc: n)
     }
 
+    /// `alpha * a * op(b) + beta * c` into `c`: the form for transposing only the right
+    /// operand (Swift cannot skip the first `transposed:` label of the general form).
+    /// See ``matmul(_:transposed:_:transposed:alpha:beta:into:)``.
+    @inlinable
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool,
+                              alpha: Scalar = 1, beta: Scalar = 0, into c: inout Tensor) {
+        matmul(a, transposed: false, b, transposed: transposeB, alpha: alpha, beta: beta, into: &c)
+    }
+
+    /// `a * op(b)` as a new tensor.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool) -> Tensor {
+        matmul(a, transposed: false, b, transposed: transposeB)
+    }
+
     /// `op(a) * op(b)` as a new tensor. See ``matmul(_:transposed:_:transposed:alpha:beta:into:)``.
     public static func matmul(_ a: Tensor, transposed transposeA: Bool = false,
                               _ b: Tensor, transposed transposeB: Bool = false) -> Tensor {
@@ -95,6 +109,18 @@ extension Tensor {
                         b: b.storage.pointer + i * strideB, ldb: b.shape.d2,
                         beta: beta, c: c.storage.pointer + i * strideC, ldc: n)
         }
+    }
+
+    /// `alpha * a[i] * op(b[i]) + beta * c[i]`: the form for transposing only the right operands.
+    @inlinable
+    public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool,
+                                     alpha: Scalar = 1, beta: Scalar = 0, into c: inout Tensor) {
+        batchedMatmul(a, transposed: false, b, transposed: transposeB, alpha: alpha, beta: beta, into: &c)
+    }
+
+    /// `a[i] * op(b[i])` for each batch entry, as a new tensor.
+    public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool) -> Tensor {
+        batchedMatmul(a, transposed: false, b, transposed: transposeB)
     }
 
     /// `op(a[i]) * op(b[i])` for each batch entry, as a new tensor.
