@@ -1,1 +1,0 @@
-// The MixEnvs layer; see DESIGN.md.

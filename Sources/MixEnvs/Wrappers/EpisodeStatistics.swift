@@ -1,0 +1,102 @@
+/// Running totals of the current episode; the shared part of ``EpisodeStatistics`` and
+/// ``VectorEpisodeStatistics``.
+public struct EpisodeAccumulator: Sendable, Equatable {
+    /// Sum of rewards so far.
+    public private(set) var totalReward = 0.0
+    /// Steps so far.
+    public private(set) var length = 0
+    /// Largest value of each info metric so far.
+    public private(set) var maxMetrics: [String: Double] = [:]
+
+    /// An empty accumulator.
+    public init() {}
+
+    /// Adds a step; returns the episode's summary if this step ended it (and starts over).
+    public mutating func add(_ result: StepResult) -> EpisodeSummary? {
+        totalReward += result.reward
+        length += 1
+        for (key, value) in result.info where !value.isNaN {
+            maxMetrics[key] = max(maxMetrics[key] ?? -.infinity, value)
+        }
+        guard result.isLast else { return nil }
+        let summary = EpisodeSummary(totalReward: totalReward, length: length,
+                                     terminated: result.terminated, maxMetrics: maxMetrics)
+        self = EpisodeAccumulator()
+        return summary
+    }
+
+    /// Forgets the current episode (after a reset).
+    public mutating func clear() { self = EpisodeAccumulator() }
+}
+
+/// Records each episode's total reward and length (Gymnasium's
+/// `RecordEpisodeStatistics`): the step that ends an episode carries
+/// ``StepResult/episode``, and ``completedEpisodes`` keeps the most recent ones.
+public struct EpisodeStatistics<Base: Environment>: Environment {
+    /// The wrapped environment.
+    public var base: Base
+    /// The most recent finished episodes, oldest first (at most ``historyLength``).
+    public private(set) var completedEpisodes: [EpisodeSummary] = []
+    /// How many finished episodes ``completedEpisodes`` keeps.
+    public let historyLength: Int
+    private var current = EpisodeAccumulator()
+
+    /// Wraps `base`, keeping the last `historyLength` episodes.
+    public init(_ base: Base, historyLength: Int = 100) {
+        self.base = base
+        self.historyLength = max(historyLength, 0)
+    }
+
+    public var id: String { base.id }
+    public var observationSpace: BoxSpace { base.observationSpace }
+    public var actionSpace: BoxSpace { base.actionSpace }
+    public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+
+    public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
+        current.clear()
+        return try base.reset(seed: seed)
+    }
+
+    public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
+        var result = try base.step(action)
+        if let summary = current.add(result) {
+            result.episode = summary
+            completedEpisodes.append(summary)
+            if completedEpisodes.count > historyLength { completedEpisodes.removeFirst(completedEpisodes.count - historyLength) }
+        }
+        return result
+    }
+}
+
+/// ``EpisodeStatistics`` for every copy of a ``VectorEnvironment``.
+public struct VectorEpisodeStatistics<Base: VectorEnvironment>: VectorEnvironment {
+    /// The wrapped vector environment.
+    public var base: Base
+    private var current: [EpisodeAccumulator]
+
+    /// Wraps `base`.
+    public init(_ base: Base) {
+        self.base = base
+        self.current = Array(repeating: EpisodeAccumulator(), count: base.copyCount)
+    }
+
+    public var id: String { base.id }
+    public var copyCount: Int { base.copyCount }
+    public var observationSpace: BoxSpace { base.observationSpace }
+    public var actionSpace: BoxSpace { base.actionSpace }
+    public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+
+    public mutating func reset(copies: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
+        let observations = try base.reset(copies: copies, seeds: seeds)
+        for c in copies { current[c].clear() }
+        return observations
+    }
+
+    public mutating func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
+        var results = try base.step(actions)
+        for i in results.indices {
+            if let summary = current[i].add(results[i]) { results[i].episode = summary }
+        }
+        return results
+    }
+}

@@ -1,0 +1,43 @@
+/// Presents a bounded action space as [-1, 1]^d: action `x` becomes
+/// `low + (x + 1) / 2 * (high - low)` for the wrapped environment. Inputs are clamped
+/// to [-1, 1] first, so a tanh output that rounds to 1.0000001 stays legal.
+public struct RescaleAction<Base: Environment>: Environment {
+    /// The wrapped environment.
+    public var base: Base
+    private let low: [Double]
+    private let halfRange: [Double]
+
+    /// Wraps `base`; throws if its action space has an infinite bound.
+    public init(_ base: Base) throws(EnvironmentError) {
+        let space = base.actionSpace
+        guard space.isBounded else {
+            throw .invalidSpace(environment: base.id, message: "cannot rescale actions of an unbounded action space")
+        }
+        self.base = base
+        self.low = space.low
+        self.halfRange = zip(space.low, space.high).map { ($1 - $0) / 2 }
+    }
+
+    public var id: String { base.id }
+    public var observationSpace: BoxSpace { base.observationSpace }
+    public var actionSpace: BoxSpace { BoxSpace(dimension: base.actionSpace.dimension, low: -1, high: 1) }
+    public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+
+    /// The wrapped environment's action for a rescaled action `x` in [-1, 1]^d.
+    public func baseAction(_ x: [Double]) -> [Double] {
+        var a = x
+        for i in a.indices where i < low.count {
+            a[i] = low[i] + (min(max(x[i], -1), 1) + 1) * halfRange[i]
+        }
+        return a
+    }
+
+    public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
+        try base.reset(seed: seed)
+    }
+
+    public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
+        try checkAction(action)
+        return try base.step(baseAction(action))
+    }
+}
