@@ -1,0 +1,72 @@
+/// How a policy turns its distribution into an action outside training (DESIGN.md:
+/// evaluation acts with the mean of the most weighted component).
+public enum ActionSelection: String, Sendable, Hashable, CaseIterable, Codable {
+    /// `scale * tanh(mu_k*) + bias` for the component `k*` with the largest weight.
+    case mostWeightedComponentMean
+    /// The squashed mean of a component drawn from the weights.
+    case sampledComponentMean
+    /// The squashed mean of the component whose mean action the critic rates highest
+    /// (K critic evaluations per state).
+    case highestQComponentMean
+    /// A sample from the policy.
+    case stochastic
+}
+
+/// A failure to select actions.
+public enum ActionSelectionError: Error, Equatable, CustomStringConvertible {
+    /// ``ActionSelection/highestQComponentMean`` was asked for without a critic and states.
+    case criticRequired
+
+    public var description: String {
+        switch self {
+        case .criticRequired: "highest-Q action selection needs the critic and the states"
+        }
+    }
+}
+
+extension SquashedGaussianMixture {
+    /// The actions, `[B, d]`, chosen by `selection`. `states` (the `[B, s]` tape value the
+    /// distribution was computed from) and `critic` are needed only by
+    /// ``ActionSelection/highestQComponentMean``. No gradient; reads the tape's values.
+    public func actions(
+        _ selection: ActionSelection, states: Variable? = nil, critic: CriticFunction? = nil,
+        using rng: inout RandomStream
+    ) throws(ActionSelectionError) -> Tensor<Scalar> {
+        switch selection {
+        case .mostWeightedComponentMean:
+            return componentMeanActions(mixture.mostWeightedComponents())
+        case .sampledComponentMean:
+            return componentMeanActions(mixture.drawComponents(using: &rng))
+        case .highestQComponentMean:
+            guard let states, let critic else { throw .criticRequired }
+            return highestQComponentMeanActions(states: states, critic: critic)
+        case .stochastic:
+            return tape.value(of: sample(using: &rng).action)
+        }
+    }
+
+    /// The squashed means of the given components, one per state, `[B, d]`.
+    public func componentMeanActions(_ components: [Int32]) -> Tensor<Scalar> {
+        precondition(components.count == stateCount, "MixPolicy: \(components.count) components for \(stateCount) states")
+        let rows = components.enumerated().map { b, k in b * componentCount + Int(k) }
+        let u = tape.value(of: mixture.componentMeans).gathering(rows: rows)
+        return squash.map { $0.action(preSquash: u) } ?? u
+    }
+
+    /// The squashed mean of the component whose mean action has the highest `critic`
+    /// value, per state (`[B, d]`). Evaluates the critic once on the stacked `[B*K, d]`
+    /// component means.
+    public func highestQComponentMeanActions(states: Variable, critic: CriticFunction) -> Tensor<Scalar> {
+        let k = componentCount
+        let stateRows = tape.gather(states, rows: RowIndex.repeating(stateCount, times: k))
+        let q = tape.value(of: critic(stateRows, action(preSquash: mixture.componentMeans)))
+        let best: [Int32] = q.withUnsafePointer { p in
+            (0..<stateCount).map { b in
+                var j = 0
+                for c in 1..<max(k, 1) where p[b * k + c] > p[b * k + j] { j = c }
+                return Int32(j)
+            }
+        }
+        return componentMeanActions(best)
+    }
+}

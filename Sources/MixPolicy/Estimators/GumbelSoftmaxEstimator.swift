@@ -1,0 +1,57 @@
+/// The Gumbel-softmax (concrete) relaxation of the component choice — a **biased**
+/// estimator, kept for comparison. With Gumbel noise `g_k = -log(-log U_k)` and one
+/// `eps` per state, `y = softmax((logits + g) / tau)` and
+/// `u = sum_k y_k (mu_k + sigma_k eps)`, `a = scale * tanh(u) + bias`,
+/// `loss = alpha log pi(a) - Q(s, a)` (the mixture density at the relaxed point).
+/// As `tau -> 0` the relaxed point tends to an exact sample (the Gumbel-max trick), but
+/// for `tau > 0` its law is not `pi`, so the gradient is that of a different objective;
+/// smaller `tau` trades bias for variance (`dy/dlogits` grows like `1/tau`).
+///
+/// Cost: one critic evaluation per state, with a backward pass through the critic.
+/// Needs a mixture: throws ``EstimatorError/requiresMixture(estimator:componentCount:)`` at K = 1.
+public struct GumbelSoftmaxEstimator: GradientEstimator {
+    /// The relaxation temperature tau (> 0).
+    public var temperature: Double
+
+    /// The relaxed estimator at temperature `temperature`.
+    public init(temperature: Double = 1) { self.temperature = temperature }
+
+    public var description: String { "Gumbel-softmax(tau=\(temperature))" }
+    public var isUnbiased: Bool { false }
+    public func criticEvaluationsPerState(componentCount: Int) -> Int { 1 }
+
+    public func validate(componentCount: Int) throws(EstimatorError) {
+        guard componentCount >= 2 else { throw .requiresMixture(estimator: "Gumbel-softmax", componentCount: componentCount) }
+        guard temperature > 0 && temperature.isFinite else { throw .invalidTemperature(estimator: "Gumbel-softmax", temperature: temperature) }
+    }
+
+    public func actorLoss<Scalar: TensorScalar>(
+        distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
+        alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
+    ) throws(EstimatorError) -> ActorLoss<Scalar> {
+        try validate(componentCount: distribution.componentCount)
+        let mixture = distribution.mixture
+        let b = distribution.stateCount, k = distribution.componentCount, d = distribution.actionDimension
+        var gumbel = Tensor<Scalar>.zeros(Shape(b, k))
+        gumbel.withUnsafeMutablePointer { p in
+            for i in 0..<(b * k) {
+                // U in (0, 1) exclusive at both ends, so -log(-log U) is finite.
+                let uniform = (Double(rng.next() >> 11) + 0.5) * 0x1.0p-53
+                p[i] = Scalar(-Double.log(-Double.log(uniform)))
+            }
+        }
+        let relaxed = tape.softmax(tape.scale(tape.add(mixture.logits, tape.input(gumbel)), by: Scalar(1 / temperature)), axis: 1)
+        // One eps per state, shared by the K component points of that state.
+        let eps = Tensor<Scalar>.randomNormal(Shape(b, d), using: &rng)
+        let points = mixture.componentSamples(noise: eps.gathering(rows: RowIndex.repeating(b, times: k).map(Int.init)))
+        let blended = tape.multiply(points, tape.reshape(relaxed, to: Shape(b * k, 1)))
+        let u = tape.reshape(tape.sum(tape.reshape(blended, to: Shape(b, k, d)), axis: 1), to: Shape(b, d))
+        let a = distribution.action(preSquash: u)
+        let logDensity = distribution.logDensity(preSquash: u)
+        let q = critic(states, a)
+        let loss = tape.mean(tape.softLoss(logDensity: logDensity, q: q, alpha: alpha))
+        let perState = tape.stopGradient(logDensity)
+        return ActorLoss(loss: loss, logDensity: perState, meanLogDensity: tape.value(of: perState).mean(),
+                         actions: a, preSquash: u, q: q, scoreFunctionTerm: nil)
+    }
+}

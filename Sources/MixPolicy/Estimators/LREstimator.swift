@@ -1,0 +1,52 @@
+/// The likelihood-ratio (score-function) estimator (LR):
+/// `loss = (1/M) sum_m log pi(a_m) * stopgrad(alpha log pi(a_m) - Q(s, a_m) - b_m)` with
+/// `k ~ Cat(w)`, `a_m ~ pi_k` and no gradient path through the samples; the baseline
+/// `b_m` is zero or the leave-one-out mean over the other `M - 1` samples of the state.
+/// Unbiased (the score has mean zero, and `b_m` is independent of `a_m`).
+///
+/// Cost: `M` critic evaluations per state, forward only (the critic is never
+/// differentiated, so it also works for non-differentiable rewards).
+public struct LREstimator: GradientEstimator {
+    /// Samples per state, M (default 1).
+    public var samples: Int
+    /// The baseline subtracted from the learning signal.
+    public var baseline: Baseline
+
+    /// LR with `samples` samples per state and `baseline`.
+    public init(samples: Int = 1, baseline: Baseline = .none) {
+        self.samples = samples
+        self.baseline = baseline
+    }
+
+    public var description: String {
+        "LR" + (samples == 1 && baseline == .none ? "" : "(M=\(samples), baseline \(baseline.rawValue))")
+    }
+    public var isUnbiased: Bool { true }
+    public func criticEvaluationsPerState(componentCount: Int) -> Int { samples }
+
+    public func validate(componentCount: Int) throws(EstimatorError) {
+        guard samples >= 1 else { throw .invalidSampleCount(estimator: "LR", samples: samples) }
+        guard baseline == .none || samples >= 2 else { throw .leaveOneOutNeedsTwoSamples(estimator: "LR", samples: samples) }
+    }
+
+    public func actorLoss<Scalar: TensorScalar>(
+        distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
+        alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
+    ) throws(EstimatorError) -> ActorLoss<Scalar> {
+        try validate(componentCount: distribution.componentCount)
+        let mixture = distribution.mixture, b = distribution.stateCount, m = samples
+        let components = mixture.drawComponents(samplesPerState: m, using: &rng)
+        let noise = Tensor<Scalar>.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
+        let u = tape.stopGradient(mixture.samples(components: components, noise: noise))
+        let a = distribution.action(preSquash: u)
+        let logDensity = distribution.logDensity(preSquash: u, samplesPerState: m)
+        let q = critic(tape.repeatingRows(states, times: m), a)
+        let perSample = tape.softLoss(logDensity: logDensity, q: q, alpha: alpha)
+        let signal = tape.stopGradient(baseline == .leaveOneOut ? tape.subtractingLeaveOneOut(perSample, stateCount: b) : perSample)
+        let loss = tape.mean(tape.multiply(logDensity, signal))
+        let perState = tape.perStateMean(logDensity, stateCount: b)
+        return ActorLoss(loss: loss, logDensity: perState, meanLogDensity: tape.value(of: perState).mean(),
+                         actions: a, preSquash: u, q: q,
+                         scoreFunctionTerm: ScoreFunctionTerm(logProbability: logDensity, learningSignal: signal))
+    }
+}

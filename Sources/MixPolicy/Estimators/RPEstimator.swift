@@ -1,0 +1,33 @@
+/// The reparameterization estimator (RP) of SAC, for a Gaussian policy (K = 1):
+/// `loss = alpha log pi(a) - Q(s, a)` with `a = scale * tanh(mu + sigma * eps) + bias`,
+/// one sample per state. Unbiased; one critic evaluation per state, with a backward pass
+/// through the critic. Throws ``EstimatorError/requiresGaussian(estimator:componentCount:)``
+/// for a mixture, whose component choice it cannot differentiate.
+public struct RPEstimator: GradientEstimator {
+    public init() {}
+
+    public var description: String { "RP" }
+    public var isUnbiased: Bool { true }
+    public func criticEvaluationsPerState(componentCount: Int) -> Int { 1 }
+
+    public func validate(componentCount: Int) throws(EstimatorError) {
+        guard componentCount == 1 else { throw .requiresGaussian(estimator: description, componentCount: componentCount) }
+    }
+
+    public func actorLoss<Scalar: TensorScalar>(
+        distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
+        alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
+    ) throws(EstimatorError) -> ActorLoss<Scalar> {
+        try validate(componentCount: distribution.componentCount)
+        let b = distribution.stateCount
+        let noise = Tensor<Scalar>.randomNormal(Shape(b, distribution.actionDimension), using: &rng)
+        let u = distribution.mixture.componentSamples(noise: noise)
+        let a = distribution.action(preSquash: u)
+        let logDensity = distribution.logDensity(preSquash: u)
+        let q = critic(states, a)
+        let loss = tape.mean(tape.softLoss(logDensity: logDensity, q: q, alpha: alpha))
+        let perState = tape.stopGradient(logDensity)
+        return ActorLoss(loss: loss, logDensity: perState, meanLogDensity: tape.value(of: perState).mean(),
+                         actions: a, preSquash: u, q: q, scoreFunctionTerm: nil)
+    }
+}
