@@ -119,3 +119,77 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         return c
     }
 }
+
+// MARK: - Validation (shared by `mixrl train` and sweeps, so both reject the same things)
+
+/// One reason a configuration cannot run, naming the option by its JSON key
+/// (`components`, `estimator`; the `mixrl train` flag is the same name with dashes).
+public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The snake_case key of the offending option.
+    public var key: String
+    /// What is wrong and what would be accepted.
+    public var message: String
+
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "\(key): \(message)" }
+}
+
+extension TrainingConfiguration {
+    /// Every rule the configuration breaks, in a fixed order; empty when it can run.
+    /// Combinations: a Gaussian policy has one component; MRP, hybrid and Gumbel need a
+    /// mixture with at least two components; RP cannot sample a mixture's component.
+    public var problems: [ConfigurationProblem] {
+        var p: [ConfigurationProblem] = []
+        func check(_ ok: Bool, _ key: String, _ message: @autoclosure () -> String) {
+            if !ok { p.append(ConfigurationProblem(key: key, message: message())) }
+        }
+        check(!environment.isEmpty, "environment", "must name an environment")
+        check(components >= 1, "components", "must be at least 1, found \(components)")
+        check(policy != .gaussian || components == 1, "components",
+              "a gaussian policy has exactly one component, found \(components) (use policy mixture for K > 1)")
+        switch estimator {
+        case .mrp, .hybrid, .gumbel:
+            check(policy == .mixture && components >= 2, "estimator",
+                  "\(estimator.rawValue) needs policy mixture with components >= 2, found policy \(policy.rawValue) with components \(components)")
+        case .rp:
+            check(components == 1, "estimator",
+                  "rp reparameterizes a single Gaussian and cannot sample a mixture's component (components \(components)); use mrp, lr, hybrid or gumbel")
+        case .lr:
+            break
+        }
+        check(samples >= 1, "samples", "must be at least 1, found \(samples)")
+        check(baseline == .none || ((estimator == .lr || estimator == .hybrid) && samples >= 2), "baseline",
+              "leave-one-out needs estimator lr or hybrid with samples >= 2, found estimator \(estimator.rawValue) with samples \(samples)")
+        check(gumbelTemperature > 0 && gumbelTemperature.isFinite, "gumbel_temperature", "must be a positive number, found \(gumbelTemperature)")
+        check(steps >= 1, "steps", "must be at least 1, found \(steps)")
+        check(randomSteps >= 0, "random_steps", "must not be negative, found \(randomSteps)")
+        check(updatesPerStep >= 1, "updates_per_step", "must be at least 1, found \(updatesPerStep)")
+        check(policyDelay >= 1, "policy_delay", "must be at least 1, found \(policyDelay)")
+        check(batchSize >= 1, "batch_size", "must be at least 1, found \(batchSize)")
+        check(replayCapacity >= batchSize, "replay_capacity", "must hold at least one batch (\(batchSize)), found \(replayCapacity)")
+        check(!hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 >= 1 }, "hidden_sizes", "must list at least one layer width, each at least 1, found \(hiddenSizes)")
+        for (key, rate) in [("actor_learning_rate", actorLearningRate), ("critic_learning_rate", criticLearningRate),
+                            ("temperature_learning_rate", temperatureLearningRate)] {
+            check(rate > 0 && rate.isFinite, key, "must be a positive number, found \(rate)")
+        }
+        check(gamma >= 0 && gamma <= 1, "gamma", "must be in [0, 1], found \(gamma)")
+        check(tau > 0 && tau <= 1, "tau", "must be in (0, 1], found \(tau)")
+        check(initialTemperature > 0 && initialTemperature.isFinite, "initial_temperature", "must be a positive number, found \(initialTemperature)")
+        check(targetEntropy?.isFinite ?? true, "target_entropy", "must be finite")
+        check(logStdMin < logStdMax, "log_std_min", "must be below log_std_max (\(logStdMax)), found \(logStdMin)")
+        check(gradientClipNorm.map { $0 > 0 } ?? true, "gradient_clip_norm", "must be positive when set, found \(gradientClipNorm ?? 0)")
+        check(evalEvery >= 0, "eval_every", "must not be negative (0: evaluate only at the end), found \(evalEvery)")
+        check(evalEpisodes >= 1, "eval_episodes", "must be at least 1, found \(evalEpisodes)")
+        check(checkpointEvery >= 1, "checkpoint_every", "must be at least 1, found \(checkpointEvery)")
+        return p
+    }
+
+    /// Throws the first of ``problems``, if any.
+    public func validate() throws(ConfigurationProblem) {
+        if let first = problems.first { throw first }
+    }
+}

@@ -1,1 +1,4 @@
-// The MixExperiments layer; see DESIGN.md.
+// The MixExperiments layer of DESIGN.md: sweep specs (Spec/), their execution as a local
+// process pool or a Slurm job array (Execution/, Cluster/), and reports with hand-written
+// SVG plots (Report/, Plotting/). Nothing here prints: progress goes through
+// `SweepProgressReporter`, results go to files.

@@ -1,0 +1,79 @@
+import Foundation
+
+/// `status.json` of a run folder (docs/run-folder.md).
+public struct RunStatus: Sendable, Equatable {
+    /// `finished`, `failed` or `interrupted`.
+    public var state: String
+    public var step: Int?
+    public var finalReturn: Double?
+    public var error: String?
+
+    public init(state: String, step: Int? = nil, finalReturn: Double? = nil, error: String? = nil) {
+        self.state = state
+        self.step = step
+        self.finalReturn = finalReturn
+        self.error = error
+    }
+
+    /// Reads a `status.json` leniently (unknown fields are ignored); nil if it is not JSON
+    /// with a `state`.
+    public init?(json: JSONValue) {
+        guard let state = json["state"]?.stringValue else { return nil }
+        self.state = state
+        step = json["step"]?.doubleValue.map { Int($0) }
+        finalReturn = json["final_return"]?.doubleValue
+        error = json["error"]?.stringValue
+    }
+}
+
+/// A run's folder, read (never written) by the sweep: `mixrl train` owns its content.
+public struct RunFolder: Sendable {
+    /// The folder.
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    public var statusFile: URL { url.appendingPathComponent("status.json") }
+    public var configFile: URL { url.appendingPathComponent("config.json") }
+    public var evalFile: URL { url.appendingPathComponent("eval.csv") }
+    public var metricsFile: URL { url.appendingPathComponent("metrics.csv") }
+    public var checkpointFile: URL { url.appendingPathComponent("checkpoints/latest.ckpt") }
+
+    /// Whether the folder exists at all.
+    public var exists: Bool { FileManager.default.fileExists(atPath: url.path) }
+
+    /// Whether a checkpoint to resume from exists.
+    public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointFile.path) }
+
+    /// The parsed `status.json`, if there is a readable one.
+    public func status() -> RunStatus? {
+        guard let data = FileManager.default.contents(atPath: statusFile.path), let json = JSONValue(parsing: data) else { return nil }
+        return RunStatus(json: json)
+    }
+
+    /// A run is finished exactly when its `status.json` says so.
+    public var isFinished: Bool { status()?.state == "finished" }
+
+    /// The step of the last line of `metrics.csv` (reads only the file's last 4 KiB), for
+    /// progress estimates.
+    public func lastLoggedStep() -> Int? {
+        guard let line = FileTail.lastLines(of: metricsFile, count: 1, maxBytes: 4096).last,
+              let field = line.split(separator: ",", maxSplits: 1).first else { return nil }
+        return Int(field)
+    }
+}
+
+/// Reading the end of a file without reading all of it.
+enum FileTail {
+    /// The last `count` complete lines within the last `maxBytes` bytes of the file.
+    static func lastLines(of url: URL, count: Int, maxBytes: Int = 16_384) -> [String] {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return [] }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return [] }
+        let start = size > UInt64(maxBytes) ? size - UInt64(maxBytes) : 0
+        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        if start > 0, !lines.isEmpty { lines.removeFirst() }  // probably cut
+        return Array(lines.suffix(count))
+    }
+}

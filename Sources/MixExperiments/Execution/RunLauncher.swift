@@ -1,0 +1,65 @@
+import Foundation
+
+/// What the pool asks a launcher to do for one run.
+public enum RunAction: Sendable, Equatable {
+    /// Start afresh: `train --config CONFIG --out FOLDER`.
+    case start(configuration: URL, folder: URL)
+    /// Continue from the folder's checkpoint: `train --resume FOLDER`.
+    case resume(folder: URL)
+
+    /// `start` or `resume`.
+    public var name: String {
+        switch self {
+        case .start: return "start"
+        case .resume: return "resume"
+        }
+    }
+}
+
+/// A command line to execute.
+public struct LaunchCommand: Sendable, Equatable {
+    public var executable: String
+    public var arguments: [String]
+    /// Variables added to (or replacing those of) the sweep's own environment.
+    public var environment: [String: String]
+
+    public init(executable: String, arguments: [String], environment: [String: String] = [:]) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+    }
+}
+
+/// Turns a run action into the command that performs it. The default runs `mixrl train`;
+/// tests and the Slurm check substitute a script with the same command-line contract.
+public protocol RunLauncher: Sendable {
+    func command(for action: RunAction) -> LaunchCommand
+}
+
+/// `EXECUTABLE [LEADING...] train --config C --out D` or `... train --resume D`: the
+/// contract of `mixrl train` (docs/run-folder.md).
+public struct TrainCommandLauncher: RunLauncher {
+    public var executable: String
+    /// Arguments before `train` (for a script run by an interpreter, the script).
+    public var leadingArguments: [String]
+
+    public init(executable: String, leadingArguments: [String] = []) {
+        self.executable = executable
+        self.leadingArguments = leadingArguments
+    }
+
+    /// The `mixrl` executable of the running process (`/proc/self/exe`).
+    public static func currentExecutable() -> TrainCommandLauncher {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return TrainCommandLauncher(executable: path)
+    }
+
+    public func command(for action: RunAction) -> LaunchCommand {
+        switch action {
+        case .start(let configuration, let folder):
+            return LaunchCommand(executable: executable, arguments: leadingArguments + ["train", "--config", configuration.path, "--out", folder.path])
+        case .resume(let folder):
+            return LaunchCommand(executable: executable, arguments: leadingArguments + ["train", "--resume", folder.path])
+        }
+    }
+}

@@ -1,0 +1,75 @@
+/// Counts and time estimates of a sweep at one moment.
+public struct SweepSnapshot: Sendable, Equatable {
+    /// Runs this invocation is responsible for.
+    public var total: Int
+    /// Finished runs, including those finished before this invocation.
+    public var finished: Int
+    /// Runs found finished when the sweep started (skipped).
+    public var skipped: Int
+    public var running: Int
+    /// Runs that failed and will not be tried again in this invocation.
+    public var failed: Int
+    /// Runs not started yet (including failed runs waiting for their retry).
+    public var pending: Int
+    /// Seconds since the sweep started.
+    public var elapsed: Double
+    /// Estimated seconds until every run has ended, from the environment steps done so far
+    /// in this invocation (nil until there is progress to extrapolate from).
+    public var remaining: Double?
+}
+
+/// What happens in a sweep, as its pool reports it.
+public enum SweepEvent: Sendable {
+    /// The plan is checked and the pool starts.
+    case started(SweepSnapshot)
+    /// A run's process was started (`attempt` counts from 1 within this invocation).
+    case runStarted(PlannedRun, action: String, attempt: Int, SweepSnapshot)
+    /// A run's process ended.
+    case runEnded(PlannedRun, RunRecord, SweepSnapshot)
+    /// A run is still held by a process of an earlier sweep; the pool asked it to stop.
+    case waitingForEarlierProcess(PlannedRun, pid: Int32)
+    /// A stop was requested (`forced`: the second request, children get SIGKILL).
+    case interrupting(signal: Int32, forced: Bool, SweepSnapshot)
+    /// Periodic update (about once a second).
+    case tick(SweepSnapshot)
+    /// Every process has ended.
+    case finished(SweepSummary)
+}
+
+/// Receives a sweep's events, on the thread that runs the pool. The library never
+/// prints; the command line renders these as a live line or periodic plain lines.
+public protocol SweepProgressReporter: AnyObject {
+    func report(_ event: SweepEvent)
+}
+
+/// One run's result in a sweep invocation.
+public struct RunRecord: Sendable, Codable, Equatable {
+    public var index: Int
+    public var id: String
+    public var label: String
+    /// `finished`, `skipped` (finished before), `failed`, `interrupted` or `pending`.
+    public var outcome: String
+    /// Processes started for it in this invocation.
+    public var attempts: Int
+    /// Seconds its processes ran in this invocation.
+    public var seconds: Double
+    /// How its last process ended.
+    public var exit: String?
+    /// For a failure: the error from `status.json` and the last lines of its log.
+    public var error: String?
+}
+
+/// The outcome of a sweep invocation, as written to `summary.json`.
+public struct SweepSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var folder: String
+    public var startedAt: String
+    public var seconds: Double
+    /// The signal that interrupted the sweep, if one did.
+    public var interruptedBy: Int32?
+    public var runs: [RunRecord]
+
+    public func count(_ outcome: String) -> Int { runs.filter { $0.outcome == outcome }.count }
+    /// Whether every run is finished (now or before).
+    public var allFinished: Bool { runs.allSatisfy { $0.outcome == "finished" || $0.outcome == "skipped" } }
+}
