@@ -36,10 +36,11 @@ public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
     /// The logits of a one-component policy (all zero), reused while the batch size repeats.
     private var constantLogits: Tensor<Scalar> = .zeros(Shape(0, 1))
 
-    /// A freshly initialized network (PyTorch's default initialization, ReLU between hidden
-    /// layers). `squash` must have `actionDimension` entries; pass `nil` for unbounded actions.
+    /// A freshly initialized network (PyTorch's default initialization; `activation`
+    /// between hidden layers, ReLU by default). `squash` must have `actionDimension`
+    /// entries; pass `nil` for unbounded actions.
     public init(stateSize: Int, actionDimension: Int, componentCount: Int = 1,
-                hiddenSizes: [Int] = [256, 256], squash: TanhSquash<Scalar>?,
+                hiddenSizes: [Int] = [256, 256], activation: Activation = .relu, squash: TanhSquash<Scalar>?,
                 logStdBound: LogStdBound = .sac, namePrefix: String = "", using rng: inout RandomStream) {
         precondition(componentCount >= 1 && actionDimension >= 1 && stateSize >= 1,
                      "MixPolicy: a policy needs positive sizes, got state \(stateSize), action \(actionDimension), K \(componentCount)")
@@ -47,7 +48,7 @@ public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
                      "MixPolicy: squash of dimension \(squash?.actionDimension ?? 0) for actions of dimension \(actionDimension)")
         let outputs = 2 * componentCount * actionDimension + (componentCount > 1 ? componentCount : 0)
         network = MLP(inputSize: stateSize, hiddenSizes: hiddenSizes, outputSize: outputs,
-                      namePrefix: namePrefix, using: &rng)
+                      activation: activation, namePrefix: namePrefix, using: &rng)
         self.componentCount = componentCount
         self.actionDimension = actionDimension
         self.squash = squash
