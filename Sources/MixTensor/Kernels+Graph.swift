@@ -1,0 +1,396 @@
+// Kernels the autodiff tape (MixGraph) needs beyond the forward ops: backward passes of
+// broadcasting binary ops, of reductions and normalizations along an axis, block copies
+// for slicing and concatenation, and the optimizer's fused updates. Each is written once,
+// generically, and specialized for Float and Double, so a caller pays one dispatch per
+// call and none per element.
+
+/// Which operand of a binary op a gradient is taken with respect to.
+public enum BinaryOperand: Sendable, Hashable {
+    case left, right
+}
+
+@inline(__always)
+private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+    // `precondition` drops its message in optimized builds; shape errors must name shapes.
+    if _slowPath(!condition) { fatalError(message()) }
+}
+
+extension Kernels {
+    @inline(__always)
+    static func binaryBackwardLoop<T: TensorScalar>(
+        _ a: UnsafePointer<T>, _ aStrides: (Int, Int), _ b: UnsafePointer<T>, _ bStrides: (Int, Int),
+        _ g: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ dStrides: (Int, Int),
+        _ rows: Int, _ columns: Int, overwrite: Bool, _ f: (T, T, T) -> T
+    ) {
+        let ac = aStrides.1, bc = bStrides.1
+        if overwrite {
+            // The target has the full (rows x columns) layout: no reduction.
+            if aStrides == (columns, 1) && bStrides == (columns, 1) {
+                for i in 0..<(rows * columns) { d[i] = f(a[i], b[i], g[i]) }
+                return
+            }
+            for r in 0..<rows {
+                let ar = a + r * aStrides.0, br = b + r * bStrides.0, gr = g + r * columns, dr = d + r * columns
+                for j in 0..<columns { dr[j] = f(ar[j * ac], br[j * bc], gr[j]) }
+            }
+            return
+        }
+        for r in 0..<rows {
+            let ar = a + r * aStrides.0, br = b + r * bStrides.0, gr = g + r * columns, dr = d + r * dStrides.0
+            if dStrides.1 == 0 {
+                var s: T = 0
+                for j in 0..<columns { s += f(ar[j * ac], br[j * bc], gr[j]) }
+                dr[0] += s
+            } else {
+                for j in 0..<columns { dr[j] += f(ar[j * ac], br[j * bc], gr[j]) }
+            }
+        }
+    }
+
+    /// `d (+)= g * d op(a, b) / d operand`, summed over the operand's broadcast axes.
+    /// `overwrite` only when the operand has the full layout; otherwise `d` is accumulated
+    /// into (the caller zeroes it first for a fresh gradient).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func binaryBackward<T: TensorScalar>(
+        _ op: BinaryOp, _ operand: BinaryOperand,
+        _ a: UnsafePointer<T>, _ aStrides: (Int, Int), _ b: UnsafePointer<T>, _ bStrides: (Int, Int),
+        _ g: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, rows: Int, columns: Int, overwrite: Bool
+    ) {
+        let ds = operand == .left ? aStrides : bStrides
+        let left = operand == .left
+        switch op {
+        case .add:
+            binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { _, _, g in g }
+        case .subtract:
+            if left { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { _, _, g in g } }
+            else { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { _, _, g in -g } }
+        case .multiply:
+            if left { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { _, b, g in g * b } }
+            else { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { a, _, g in g * a } }
+        case .divide:
+            if left { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { _, b, g in g / b } }
+            else { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { a, b, g in -g * (a / b) / b } }
+        case .minimum:
+            // Ties split the gradient evenly (as PyTorch does): a valid subgradient that
+            // keeps min(x, x) = x exact.
+            if left { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { a, b, g in a < b ? g : (a == b ? g / 2 : 0) } }
+            else { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { a, b, g in b < a ? g : (a == b ? g / 2 : 0) } }
+        case .maximum:
+            if left { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { a, b, g in a > b ? g : (a == b ? g / 2 : 0) } }
+            else { binaryBackwardLoop(a, aStrides, b, bStrides, g, d, ds, rows, columns, overwrite: overwrite) { a, b, g in b > a ? g : (a == b ? g / 2 : 0) } }
+        }
+    }
+
+    /// `y (+)= scale * g` broadcast along the middle axis: `y[o, l, i] (+)= scale * g[o, i]`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func expand<T: TensorScalar>(_ g: UnsafePointer<T>, outer: Int, length: Int, inner: Int, scale: T,
+                                        _ y: UnsafeMutablePointer<T>, accumulate: Bool) {
+        for o in 0..<outer {
+            let go = g + o * inner
+            for l in 0..<length {
+                let yr = y + (o * length + l) * inner
+                if accumulate { for i in 0..<inner { yr[i] += scale * go[i] } }
+                else { for i in 0..<inner { yr[i] = scale * go[i] } }
+            }
+        }
+    }
+
+    /// `dx (+)= g * exp(x - y)` with `y = logsumexp(x)` along the middle axis: the
+    /// softmax weights, recomputed from the saved output instead of stored.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func logSumExpBackward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ g: UnsafePointer<T>,
+                                                   outer: Int, length: Int, inner: Int,
+                                                   _ dx: UnsafeMutablePointer<T>, accumulate: Bool) {
+        for o in 0..<outer {
+            let yo = y + o * inner, go = g + o * inner
+            for l in 0..<length {
+                let base = (o * length + l) * inner
+                let xr = x + base, dr = dx + base
+                if accumulate { for i in 0..<inner { dr[i] += go[i] * T.exp(xr[i] - yo[i]) } }
+                else { for i in 0..<inner { dr[i] = go[i] * T.exp(xr[i] - yo[i]) } }
+            }
+        }
+    }
+
+    /// Backward of softmax (`dx = y * (g - sum(g * y))`) and log-softmax
+    /// (`dx = g - exp(y) * sum(g)`) along the middle axis, from the output `y`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func normalizeBackward<T: TensorScalar>(_ op: NormalizationOp, _ y: UnsafePointer<T>, _ g: UnsafePointer<T>,
+                                                   outer: Int, length: Int, inner: Int,
+                                                   _ dx: UnsafeMutablePointer<T>, accumulate: Bool) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                var s: T = 0
+                switch op {
+                case .softmax:
+                    for l in 0..<length { s += g[base + l * inner] * y[base + l * inner] }
+                    for l in 0..<length {
+                        let k = base + l * inner
+                        let v = y[k] * (g[k] - s)
+                        if accumulate { dx[k] += v } else { dx[k] = v }
+                    }
+                case .logSoftmax:
+                    for l in 0..<length { s += g[base + l * inner] }
+                    for l in 0..<length {
+                        let k = base + l * inner
+                        let v = g[k] - T.exp(y[k]) * s
+                        if accumulate { dx[k] += v } else { dx[k] = v }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dst[o][dOffset ..< dOffset + n] (+)= src[o][sOffset ..< sOffset + n]` for each of
+    /// `outer` blocks with strides `sStride`, `dStride`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func copyBlocks<T: TensorScalar>(_ src: UnsafePointer<T>, sourceStride: Int, sourceOffset: Int,
+                                            _ dst: UnsafeMutablePointer<T>, destinationStride: Int, destinationOffset: Int,
+                                            outer: Int, chunk: Int, accumulate: Bool) {
+        for o in 0..<outer {
+            let s = src + o * sourceStride + sourceOffset, d = dst + o * destinationStride + destinationOffset
+            if accumulate { for i in 0..<chunk { d[i] += s[i] } } else { d.update(from: s, count: chunk) }
+        }
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func fill<T: TensorScalar>(_ y: UnsafeMutablePointer<T>, _ n: Int, _ value: T) {
+        for i in 0..<n { y[i] = value }
+    }
+
+    /// Sum with eight independent accumulators: eight times the throughput of a serial
+    /// loop (no dependency chain on one register) and a smaller rounding error.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func sum<T: TensorScalar>(_ x: UnsafePointer<T>, _ n: Int, squared: Bool) -> T {
+        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0, s4: T = 0, s5: T = 0, s6: T = 0, s7: T = 0
+        var i = 0
+        if squared {
+            while i + 8 <= n {
+                s0 += x[i] * x[i]; s1 += x[i + 1] * x[i + 1]; s2 += x[i + 2] * x[i + 2]; s3 += x[i + 3] * x[i + 3]
+                s4 += x[i + 4] * x[i + 4]; s5 += x[i + 5] * x[i + 5]; s6 += x[i + 6] * x[i + 6]; s7 += x[i + 7] * x[i + 7]
+                i += 8
+            }
+            while i < n { s0 += x[i] * x[i]; i += 1 }
+        } else {
+            while i + 8 <= n {
+                s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]
+                s4 += x[i + 4]; s5 += x[i + 5]; s6 += x[i + 6]; s7 += x[i + 7]
+                i += 8
+            }
+            while i < n { s0 += x[i]; i += 1 }
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    }
+
+    /// `y = (1 - t) * y + t * x`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func interpolate<T: TensorScalar>(_ y: UnsafeMutablePointer<T>, toward x: UnsafePointer<T>, _ n: Int, _ t: T) {
+        let keep = 1 - t
+        for i in 0..<n { y[i] = t * x[i] + keep * y[i] }
+    }
+
+    /// One Adam step over `n` scalars; see ``Tensor/adamUpdate(_:gradient:firstMoment:secondMoment:gradientScale:beta1:beta2:stepSize:secondMomentCorrection:epsilon:)``.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func adam<T: TensorScalar>(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                      _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>, _ n: Int,
+                                      gradientScale: T, beta1: T, beta2: T, stepSize: T, correction: T, epsilon: T) {
+        let c1 = 1 - beta1, c2 = 1 - beta2
+        for i in 0..<n {
+            let gi = g[i] * gradientScale
+            let mi = beta1 * m[i] + c1 * gi
+            let vi = beta2 * v[i] + c2 * (gi * gi)
+            m[i] = mi
+            v[i] = vi
+            p[i] -= stepSize * mi / (vi.squareRoot() * correction + epsilon)
+        }
+    }
+}
+
+extension Tensor {
+    /// The vector-Jacobian product of a broadcasting binary op with respect to one operand:
+    /// `d (+)= sum over broadcast axes of g * d op(a, b) / d operand`, where `g` has the
+    /// shape of `op(a, b)`. The result has the operand's shape.
+    ///
+    /// `minimum`/`maximum` split the gradient evenly at ties. Cost: one pass over `g`;
+    /// for a broadcast operand without `accumulate`, one extra pass zeroing `d`.
+    public static func applyBackward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, gradient g: Tensor,
+                                     withRespectTo operand: BinaryOperand, into d: inout Tensor, accumulate: Bool = false) {
+        let plan = Broadcast(a.shape, b.shape)
+        check(g.count == plan.rows * plan.columns,
+              "MixTensor: binary backward: gradient \(g.shape) does not match result \(plan.shape) of \(a.shape), \(b.shape)")
+        let target = operand == .left ? a.shape : b.shape
+        let full = target.count == plan.rows * plan.columns
+        if accumulate {
+            check(d.shape == target, "MixTensor: accumulating binary backward: shapes \(d.shape) and \(target) differ")
+            d.makeUnique()
+        } else {
+            d.prepare(shape: target)
+            if !full { Kernels.fill(d.storage.pointer, target.count, 0) }
+        }
+        Kernels.binaryBackward(op, operand, a.storage.pointer, plan.leftStrides, b.storage.pointer, plan.rightStrides,
+                               g.storage.pointer, d.storage.pointer, rows: plan.rows, columns: plan.columns,
+                               overwrite: full && !accumulate)
+    }
+
+    /// Broadcasts `g` back along `axis` to `shape`: `y (+)= scale * g` where `g` has
+    /// `shape` with `axis` of size 1 (the backward pass of a sum or mean along `axis`).
+    /// With `axis == nil`, `g` holds one element and fills all of `shape`.
+    public static func expand(_ g: Tensor, axis: Int?, to shape: Shape, scale: Scalar = 1,
+                              into y: inout Tensor, accumulate: Bool = false) {
+        let (outer, length, inner): (Int, Int, Int)
+        if let axis {
+            (outer, length, inner) = shape.split(at: axis)
+            check(g.count == outer * inner, "MixTensor: expand of \(g.shape) along axis \(axis) to \(shape)")
+        } else {
+            check(g.count == 1, "MixTensor: expand of \(g.shape) to every element of \(shape)")
+            (outer, length, inner) = (1, shape.count, 1)
+        }
+        if accumulate { check(y.shape == shape, "MixTensor: accumulating expand: shapes \(y.shape) and \(shape) differ"); y.makeUnique() }
+        else { y.prepare(shape: shape) }
+        Kernels.expand(g.storage.pointer, outer: outer, length: length, inner: inner, scale: scale,
+                       y.storage.pointer, accumulate: accumulate)
+    }
+
+    /// The backward pass of a log-sum-exp along `axis`: `dx (+)= g * exp(x - y)`.
+    public static func logSumExpBackward(input x: Tensor, output y: Tensor, gradient g: Tensor, axis: Int,
+                                         into dx: inout Tensor, accumulate: Bool = false) {
+        let (outer, length, inner) = x.shape.split(at: axis)
+        check(y.count == outer * inner && g.count == y.count,
+              "MixTensor: logSumExpBackward: \(x.shape) along \(axis) with output \(y.shape), gradient \(g.shape)")
+        if accumulate { check(dx.shape == x.shape, "MixTensor: accumulating logSumExpBackward: \(dx.shape) vs \(x.shape)"); dx.makeUnique() }
+        else { dx.prepare(shape: x.shape) }
+        Kernels.logSumExpBackward(x.storage.pointer, y.storage.pointer, g.storage.pointer,
+                                  outer: outer, length: length, inner: inner, dx.storage.pointer, accumulate: accumulate)
+    }
+
+    /// The backward pass of softmax or log-softmax along `axis`, from the op's output `y`.
+    public static func normalizeBackward(_ op: NormalizationOp, output y: Tensor, gradient g: Tensor, axis: Int,
+                                         into dx: inout Tensor, accumulate: Bool = false) {
+        check(y.shape == g.shape, "MixTensor: normalizeBackward: output \(y.shape) and gradient \(g.shape) differ")
+        let (outer, length, inner) = y.shape.split(at: axis)
+        if accumulate { check(dx.shape == y.shape, "MixTensor: accumulating normalizeBackward: \(dx.shape) vs \(y.shape)"); dx.makeUnique() }
+        else { dx.prepare(shape: y.shape) }
+        Kernels.normalizeBackward(op, y.storage.pointer, g.storage.pointer, outer: outer, length: length, inner: inner,
+                                  dx.storage.pointer, accumulate: accumulate)
+    }
+
+    /// Copies (or adds, with `accumulate`) the entries `sourceRange` of `axis` of `source`
+    /// into `destination` starting at entry `destinationOffset` of the same axis. All other
+    /// dimensions must agree; `destination` must already have its shape. Slicing,
+    /// concatenation and their backward passes are all this one block copy.
+    public static func copy(_ source: Tensor, axis: Int, range sourceRange: Range<Int>,
+                            into destination: inout Tensor, at destinationOffset: Int, accumulate: Bool = false) {
+        let (outer, sourceLength, inner) = source.shape.split(at: axis)
+        let (dOuter, destinationLength, dInner) = destination.shape.split(at: axis)
+        check(outer == dOuter && inner == dInner && sourceRange.lowerBound >= 0 && sourceRange.upperBound <= sourceLength
+              && destinationOffset >= 0 && destinationOffset + sourceRange.count <= destinationLength,
+              "MixTensor: copy of \(source.shape)[axis \(axis): \(sourceRange)] into \(destination.shape) at \(destinationOffset)")
+        destination.makeUnique()
+        Kernels.copyBlocks(source.storage.pointer, sourceStride: sourceLength * inner, sourceOffset: sourceRange.lowerBound * inner,
+                           destination.storage.pointer, destinationStride: destinationLength * inner,
+                           destinationOffset: destinationOffset * inner,
+                           outer: outer, chunk: sourceRange.count * inner, accumulate: accumulate)
+    }
+
+    /// `destination (+)= source` viewed with `shape` (equal element counts): the backward
+    /// pass of a reshape. Without `accumulate` the destination takes `shape`.
+    public static func copy(_ source: Tensor, into destination: inout Tensor, shape: Shape, accumulate: Bool = false) {
+        check(source.count == shape.count, "MixTensor: copy of \(source.shape) as \(shape)")
+        if accumulate { check(destination.shape == shape, "MixTensor: accumulating copy: \(destination.shape) vs \(shape)"); destination.makeUnique() }
+        else { destination.prepare(shape: shape) }
+        Kernels.copyBlocks(source.storage.pointer, sourceStride: 0, sourceOffset: 0, destination.storage.pointer,
+                           destinationStride: 0, destinationOffset: 0, outer: 1, chunk: shape.count, accumulate: accumulate)
+    }
+
+    /// Gives `out` the shape `shape` and writes `row` (one row of `shape`'s matrix view)
+    /// into every row: the broadcast of a bias, ahead of a gemm with `beta = 1`.
+    public static func broadcastRows(_ row: Tensor, to shape: Shape, into out: inout Tensor) {
+        let (rows, columns) = shape.matrixView
+        check(row.count == columns, "MixTensor: broadcastRows of \(row.shape) to \(shape)")
+        out.prepare(shape: shape)
+        Kernels.copyBlocks(row.storage.pointer, sourceStride: 0, sourceOffset: 0, out.storage.pointer,
+                           destinationStride: columns, destinationOffset: 0, outer: rows, chunk: columns, accumulate: false)
+    }
+
+    /// Sets every element to `value` (specialized; `fill` from generic code is not).
+    public mutating func setAll(_ value: Scalar) {
+        makeUnique()
+        Kernels.fill(storage.pointer, count, value)
+    }
+
+    /// The sum of all elements, with eight accumulators (fast and with a smaller rounding
+    /// error than a serial sum).
+    public func sumOfElements() -> Scalar { Kernels.sum(storage.pointer, count, squared: false) }
+
+    /// The sum of squared elements (for global gradient norms), eight accumulators.
+    public func sumOfSquares() -> Scalar { Kernels.sum(storage.pointer, count, squared: true) }
+
+    /// `self = (1 - fraction) * self + fraction * other` in place: Polyak averaging of a
+    /// target network. One pass, no allocation when `self` is unshared.
+    public mutating func interpolate(toward other: Tensor, fraction: Scalar) {
+        check(shape == other.shape, "MixTensor: interpolate: shapes \(shape) and \(other.shape) differ")
+        makeUnique()
+        Kernels.interpolate(storage.pointer, toward: other.storage.pointer, count, fraction)
+    }
+
+    /// Copies `other`'s elements into this tensor's buffer (same shape), specialized.
+    public mutating func copyElements(from other: Tensor) {
+        check(shape == other.shape, "MixTensor: copyElements: shapes \(shape) and \(other.shape) differ")
+        makeUnique()
+        storage.pointer.update(from: other.storage.pointer, count: count)
+    }
+
+    /// One fused Adam update of `parameter` in place (Kingma and Ba, Algorithm 1):
+    /// `g' = gradientScale * g`, `m = beta1 m + (1 - beta1) g'`,
+    /// `v = beta2 v + (1 - beta2) g'^2`,
+    /// `p -= stepSize * m / (sqrt(v) * secondMomentCorrection + epsilon)`,
+    /// with `stepSize = lr / (1 - beta1^t)` and `secondMomentCorrection = 1 / sqrt(1 - beta2^t)`,
+    /// so the denominator is `sqrt(v_hat) + epsilon` exactly as in the paper.
+    /// One pass reading four tensors and writing three; the gradient is not modified.
+    public static func adamUpdate(_ parameter: inout Tensor, gradient: Tensor,
+                                  firstMoment: inout Tensor, secondMoment: inout Tensor,
+                                  gradientScale: Scalar, beta1: Scalar, beta2: Scalar,
+                                  stepSize: Scalar, secondMomentCorrection: Scalar, epsilon: Scalar) {
+        check(parameter.shape == gradient.shape && parameter.shape == firstMoment.shape && parameter.shape == secondMoment.shape,
+              "MixTensor: adamUpdate: parameter \(parameter.shape), gradient \(gradient.shape), moments \(firstMoment.shape), \(secondMoment.shape)")
+        parameter.makeUnique(); firstMoment.makeUnique(); secondMoment.makeUnique()
+        Kernels.adam(parameter.storage.pointer, gradient.storage.pointer, firstMoment.storage.pointer,
+                     secondMoment.storage.pointer, parameter.count,
+                     gradientScale: gradientScale, beta1: beta1, beta2: beta2, stepSize: stepSize,
+                     correction: secondMomentCorrection, epsilon: epsilon)
+    }
+
+    /// Calls `body` with the raw little-endian bytes of the elements (for serialization).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage.pointer, count: count * MemoryLayout<Scalar>.stride))
+    }
+
+    /// Creates a tensor of `shape` from raw little-endian bytes (unaligned reads are fine).
+    public init(shape: Shape, bytes: UnsafeRawBufferPointer) {
+        let n = shape.count
+        check(bytes.count == n * MemoryLayout<Scalar>.stride, "MixTensor: \(bytes.count) bytes for \(n) elements of \(Scalar.self)")
+        self.init(uninitializedShape: shape)
+        if n > 0, let base = bytes.baseAddress {
+            UnsafeMutableRawPointer(storage.pointer).copyMemory(from: base, byteCount: bytes.count)
+        }
+    }
+}
