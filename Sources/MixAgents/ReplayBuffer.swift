@@ -124,27 +124,43 @@ public struct ReplayBuffer: Sendable {
         } } } } }
     }
 
-    /// The stored fields by name, for checkpoints.
-    public var tensors: [(name: String, tensor: Tensor<Float>)] {
+    /// The stored rows of every field by name (`count` rows each; copies), for checkpoints.
+    public var storedTensors: [(name: String, tensor: Tensor<Float>)] {
         [("observations", observations), ("actions", actions), ("rewards", rewards),
          ("next_observations", nextObservations), ("terminated", terminated), ("truncated", truncated)]
+            .map { ($0.0, $0.1.slicing(rows: 0..<count)) }
     }
 
-    /// Restores the fields and counters saved from ``tensors``, ``count`` and ``nextIndex``.
-    public mutating func restore(tensors named: [String: Tensor<Float>], count: Int, nextIndex: Int) throws(CheckpointError) {
-        func take(_ name: String, _ like: Tensor<Float>) throws(CheckpointError) -> Tensor<Float> {
-            guard let t = named["replay." + name] ?? named[name] else { throw CheckpointError.missing("replay buffer field \(name)") }
-            guard t.shape == like.shape else { throw CheckpointError.mismatch("replay buffer field \(name) has shape \(t.shape), expected \(like.shape)") }
-            return t
-        }
-        observations = try take("observations", observations)
-        actions = try take("actions", actions)
-        rewards = try take("rewards", rewards)
-        nextObservations = try take("next_observations", nextObservations)
-        terminated = try take("terminated", terminated)
-        truncated = try take("truncated", truncated)
-        guard count >= 0 && count <= capacity && nextIndex >= 0 && nextIndex < capacity else {
+    /// Restores what ``storedTensors``, ``count`` and ``nextIndex`` saved; `tensor(name)`
+    /// looks a field up. All fields are checked before any is copied.
+    public mutating func restore(count: Int, nextIndex: Int,
+                                 tensor: (String) throws(CheckpointError) -> Tensor<Float>) throws(CheckpointError) {
+        guard count >= 0 && count <= capacity && nextIndex >= 0 && nextIndex < capacity
+                && (count == capacity || nextIndex == count) else {
             throw CheckpointError.mismatch("replay buffer counters count=\(count) next=\(nextIndex) for capacity \(capacity)")
+        }
+        var fields: [Tensor<Float>] = []
+        for (name, width) in [("observations", observationSize), ("actions", actionSize), ("rewards", 1),
+                              ("next_observations", observationSize), ("terminated", 1), ("truncated", 1)] {
+            let t = try tensor(name)
+            guard t.shape == Shape(count, width) else {
+                throw CheckpointError.mismatch("replay buffer field \(name) has shape \(t.shape), expected [\(count), \(width)]")
+            }
+            fields.append(t)
+        }
+        for (k, t) in fields.enumerated() {
+            let n = t.count
+            func copy(into target: inout Tensor<Float>) {
+                target.withUnsafeMutablePointer { dst in t.withUnsafePointer { src in dst.update(from: src, count: n) } }
+            }
+            switch k {
+            case 0: copy(into: &observations)
+            case 1: copy(into: &actions)
+            case 2: copy(into: &rewards)
+            case 3: copy(into: &nextObservations)
+            case 4: copy(into: &terminated)
+            default: copy(into: &truncated)
+            }
         }
         self.count = count
         self.nextIndex = nextIndex

@@ -1,0 +1,209 @@
+import MixGraph
+import MixPolicy
+
+/// Soft Actor-Critic (Haarnoja et al., 2018) with a Gaussian or Gaussian-mixture actor.
+///
+/// Read top to bottom: the networks, then ``update(batch:)`` — the critic step, the actor
+/// step with the configured gradient estimator, the temperature step, the target-network
+/// average. An update reads a batch and changes the agent's parameters, optimizer moments,
+/// counters and random stream; it does no I/O (logging and checkpoints happen around it,
+/// in ``Trainer``).
+///
+/// Everything trains in `Float`. Each step records on its own tape, so from the second
+/// update on the tapes reuse their buffers.
+public final class SACAgent {
+    public let configuration: TrainingConfiguration
+    public let observationSize: Int
+    public let actionSize: Int
+
+    /// The policy: an MLP emitting K means, K log-stds and K logits per state.
+    public let actor: MixturePolicyNetwork<Float>
+    /// Twin critics `Q_j(s, a)` on the concatenation `[s, a]`, and their Polyak-averaged targets.
+    public let critics: [MLP<Float>]
+    public let targetCritics: [MLP<Float>]
+    /// `log alpha`, the log of the entropy temperature, `[1]`.
+    public let logAlpha: Parameter<Float>
+
+    let actorOptimizer: Adam<Float>
+    let criticOptimizer: Adam<Float>
+    let temperatureOptimizer: Adam<Float>
+    let estimator: any GradientEstimator
+    /// The entropy the temperature steers toward (`-d` by default).
+    public let targetEntropy: Float
+
+    /// Every random draw of the updates (target actions, estimator noise).
+    public var rng: RandomStream
+    /// Critic updates done so far.
+    public private(set) var updateCount = 0
+
+    let criticTape = Tape<Float>()
+    /// Row indices `[0, 0, ..(K times), 1, 1, ...]` for the marginalized target, kept between updates.
+    var repeatedRows: [Int32] = []
+    let actorTape = Tape<Float>()
+    let actingTape = Tape<Float>()
+    var actingObservations = Tensor<Float>.zeros(Shape(1, 1))
+
+    /// A new agent for observations of `observationSize` and actions in the box
+    /// `[actionLow, actionHigh]`. Network initialization draws from `rng`'s split streams.
+    public init(configuration c: TrainingConfiguration, observationSize: Int,
+                actionLow: [Double], actionHigh: [Double], rng: RandomStream) throws(ConfigurationProblem) {
+        try c.validate()
+        configuration = c
+        self.observationSize = observationSize
+        actionSize = actionLow.count
+        estimator = try SACAgent.makeEstimator(c)
+        var actorStream = rng.split(1), criticStream = rng.split(2)
+        actor = MixturePolicyNetwork(
+            stateSize: observationSize, actionDimension: actionSize, componentCount: c.components,
+            hiddenSizes: c.hiddenSizes,
+            squash: TanhSquash(lower: actionLow.map(Float.init), upper: actionHigh.map(Float.init)),
+            logStdBound: LogStdBound(lower: c.logStdMin, upper: c.logStdMax),
+            namePrefix: "actor.", using: &actorStream)
+        let criticInput = observationSize + actionLow.count
+        critics = (0..<2).map { j in
+            MLP(inputSize: criticInput, hiddenSizes: c.hiddenSizes, outputSize: 1,
+                activation: .relu, namePrefix: "critic\(j + 1).", using: &criticStream)
+        }
+        targetCritics = critics.map { $0.copy() }
+        logAlpha = Parameter(name: "log_alpha", value: Tensor(shape: Shape(1), scalars: [Float(Double.log(c.initialTemperature))]))
+        targetEntropy = Float(c.targetEntropy ?? -Double(actionLow.count))
+        let clip = c.gradientClipNorm.map(Float.init)
+        actorOptimizer = Adam(parameters: actor.parameters, learningRate: Float(c.actorLearningRate), maxGradientNorm: clip)
+        criticOptimizer = Adam(parameters: ParameterSet(joining: critics.map(\.parameters)),
+                               learningRate: Float(c.criticLearningRate), maxGradientNorm: clip)
+        temperatureOptimizer = Adam(parameters: ParameterSet([logAlpha]), learningRate: Float(c.temperatureLearningRate))
+        self.rng = rng.split(3)
+    }
+
+    /// The estimator the configuration names.
+    static func makeEstimator(_ c: TrainingConfiguration) throws(ConfigurationProblem) -> any GradientEstimator {
+        let estimator: any GradientEstimator
+        let baseline: Baseline = c.baseline == .leaveOneOut ? .leaveOneOut : .none
+        switch c.estimator {
+        case .rp: estimator = RPEstimator()
+        case .mrp: estimator = MRPEstimator(samplesPerComponent: c.samples)
+        case .lr: estimator = LREstimator(samples: c.samples, baseline: baseline)
+        case .hybrid: estimator = HybridEstimator(samples: c.samples, baseline: baseline)
+        case .gumbel: estimator = GumbelSoftmaxEstimator(temperature: c.gumbelTemperature)
+        }
+        do { try estimator.validate(componentCount: c.components) }
+        catch { throw ConfigurationProblem(key: "estimator", message: error.description) }
+        return estimator
+    }
+
+    /// Sets the update counter (when restoring a checkpoint).
+    func restoreUpdateCount(_ n: Int) { updateCount = n }
+
+    /// The entropy temperature `alpha = exp(log alpha)`.
+    public var alpha: Float { Float.exp(logAlpha.value.scalar) }
+
+    /// What one update measured.
+    public struct UpdateMetrics: Sendable, Equatable {
+        public var criticLoss: Float
+        public var meanQ: Float
+        /// Nil on updates where the actor is not updated (policy delay).
+        public var actorLoss: Float?
+        public var entropy: Float?
+        public var alpha: Float
+    }
+
+    /// One SAC update on `batch`: critics every call; actor and temperature every
+    /// `policyDelay` calls; targets every call.
+    public func update(batch: ReplayBatch) -> UpdateMetrics {
+        let (criticLoss, meanQ) = updateCritics(batch)
+        updateCount += 1
+        var metrics = UpdateMetrics(criticLoss: criticLoss, meanQ: meanQ, actorLoss: nil, entropy: nil, alpha: alpha)
+        if updateCount % configuration.policyDelay == 0 {
+            let (actorLoss, meanLogDensity) = updateActor(batch)
+            if configuration.learnTemperature { updateTemperature(meanLogDensity: meanLogDensity) }
+            metrics.actorLoss = actorLoss
+            metrics.entropy = -meanLogDensity
+            metrics.alpha = alpha
+        }
+        let tau = Float(configuration.tau)
+        for (target, critic) in zip(targetCritics, critics) { target.parameters.polyakUpdate(toward: critic.parameters, tau: tau) }
+        return metrics
+    }
+
+    /// `Q_j(s, a)` on `tape` for the concatenated input.
+    func q(_ net: MLP<Float>, _ stateAction: Variable, on tape: Tape<Float>, frozen: Bool) -> Variable {
+        net(stateAction, on: tape, frozen: frozen)
+    }
+
+    /// Critic step: `y = r + gamma (1 - terminated) (min_j Qbar_j(s', a') - alpha log pi(a'|s'))`,
+    /// `a' ~ pi(.|s')` (or, with `marginalizedTarget`, one `a'_k` per component weighted by
+    /// `w_k`); loss `sum_j mean((Q_j(s, a) - y)^2)`. Truncated transitions bootstrap: only
+    /// termination cuts the return.
+    func updateCritics(_ batch: ReplayBatch) -> (loss: Float, meanQ: Float) {
+        let tape = criticTape
+        tape.reset()
+        let alpha = self.alpha, gamma = Float(configuration.gamma)
+        let nextStates = tape.input(batch.nextObservations)
+        let next = actor.distribution(states: nextStates, on: tape)  // y is a stop-gradient: nothing flows back here
+        let b = batch.count, k = configuration.components
+        let softNextValue: Variable
+        if configuration.marginalizedTarget && k > 1 {
+            let u = next.mixture.componentSamples(noise: Tensor.randomNormal(Shape(b * k, actionSize), using: &rng))
+            let logDensity = next.logDensity(preSquash: u, samplesPerState: k)
+            if repeatedRows.count != b * k { repeatedRows = (0..<(b * k)).map { Int32($0 / k) } }
+            let states = tape.gather(nextStates, rows: repeatedRows)
+            let stateActions = tape.concatenate(states, next.action(preSquash: u), axis: 1)
+            let minQ = tape.minimum(q(targetCritics[0], stateActions, on: tape, frozen: true),
+                                    q(targetCritics[1], stateActions, on: tape, frozen: true))
+            let perSample = tape.subtract(minQ, tape.scale(logDensity, by: alpha))
+            softNextValue = tape.sum(tape.multiply(next.mixture.weights, tape.reshape(perSample, to: Shape(b, k))), axis: 1)
+        } else {
+            let sample = next.sample(using: &rng)
+            let logDensity = next.logDensity(preSquash: sample.preSquash)
+            let stateActions = tape.concatenate(nextStates, sample.action, axis: 1)
+            let minQ = tape.minimum(q(targetCritics[0], stateActions, on: tape, frozen: true),
+                                    q(targetCritics[1], stateActions, on: tape, frozen: true))
+            softNextValue = tape.subtract(minQ, tape.scale(logDensity, by: alpha))
+        }
+        let notDone = tape.affine(tape.input(batch.terminated), scale: -gamma, shift: gamma)  // gamma (1 - terminated)
+        let y = tape.stopGradient(tape.add(tape.input(batch.rewards), tape.multiply(notDone, softNextValue)))
+
+        let stateActions = tape.concatenate(tape.input(batch.observations), tape.input(batch.actions), axis: 1)
+        let q1 = q(critics[0], stateActions, on: tape, frozen: false)
+        let q2 = q(critics[1], stateActions, on: tape, frozen: false)
+        let loss = tape.add(tape.mean(tape.square(tape.subtract(q1, y))), tape.mean(tape.square(tape.subtract(q2, y))))
+        tape.backward(from: loss)
+        criticOptimizer.step()
+        return (tape.value(of: loss).scalar, tape.value(of: q1).mean())
+    }
+
+    /// The twin-critic minimum as a ``CriticFunction`` with frozen parameters: gradients
+    /// reach the actions, the critics' own weight products are skipped.
+    func frozenCritic(on tape: Tape<Float>) -> CriticFunction {
+        let (c1, c2) = (critics[0], critics[1])
+        return { states, actions in
+            let x = tape.concatenate(states, actions, axis: 1)
+            return tape.minimum(c1(x, on: tape, frozen: true), c2(x, on: tape, frozen: true))
+        }
+    }
+
+    /// Actor step: minimize the estimator's surrogate of `E[alpha log pi(a|s) - min_j Q_j(s, a)]`.
+    func updateActor(_ batch: ReplayBatch) -> (loss: Float, meanLogDensity: Float) {
+        let tape = actorTape
+        tape.reset()
+        let states = tape.input(batch.observations)
+        let result: ActorLoss<Float>
+        do {
+            result = try estimator.actorLoss(policy: actor, states: states, critic: frozenCritic(on: tape),
+                                             alpha: alpha, on: tape, using: &rng)
+        } catch {
+            // The estimator was validated against K when the agent was made.
+            preconditionFailure("MixAgents: estimator rejected a validated policy: \(error)")
+        }
+        tape.backward(from: result.loss)
+        actorOptimizer.step()
+        return (tape.value(of: result.loss).scalar, result.meanLogDensity)
+    }
+
+    /// Temperature step: loss `-log alpha * stopgrad(log pi + target)`, averaged over the
+    /// batch, whose gradient with respect to `log alpha` is `-(mean log pi + target)`.
+    func updateTemperature(meanLogDensity: Float) {
+        logAlpha.gradient.fill(-(meanLogDensity + targetEntropy))
+        temperatureOptimizer.step()
+    }
+}

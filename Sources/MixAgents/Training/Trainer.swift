@@ -1,0 +1,362 @@
+import Foundation
+import MixEnvs
+import MixTensor
+
+/// Runs SAC on an environment into a run folder (see docs/run-folder.md): random actions
+/// for the first steps, then one action from the policy and `updatesPerStep` updates per
+/// environment step; evaluation every `evalEvery` steps; checkpoints every
+/// `checkpointEvery` steps, at the end and when a stop is requested.
+///
+/// The algorithm is ``SACAgent``; this type is the plumbing around it: environment,
+/// replay buffer, metric files, checkpoints. Runs are deterministic: the same
+/// configuration gives bit-identical metrics and parameters, and a run resumed from a
+/// checkpoint continues exactly as if it had not stopped (the current episode is rebuilt
+/// by resetting with its seed and replaying its actions).
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let runDirectory: URL
+    /// The agent being trained.
+    public let agent: SACAgent
+    /// Called about twice a second with the run's progress.
+    public var onProgress: ((TrainingProgress) -> Void)?
+
+    var buffer: ReplayBuffer
+    var batch: ReplayBatch
+    var environment: any Environment
+    var evaluationEnvironment: any Environment
+    var state: TrainerState
+    var observation: [Double] = []
+    let actionLow: [Double], actionHigh: [Double]
+    let sinks: [MetricsSink]
+    let evaluationFile: AppendFile
+    let startTime = Date()
+    var lastProgress = Date.distantPast
+    var stepsAtStart = 0
+
+    static let metricFiles = ["metrics.csv", "metrics.jsonl", "eval.csv"]
+    static let logEvery = 1_000
+
+    var checkpointURL: URL { runDirectory.appendingPathComponent("checkpoints/latest.ckpt") }
+
+    /// Starts a new run in `runDirectory` (created if missing; it must not already hold a run).
+    public static func start(configuration: TrainingConfiguration, runDirectory: URL,
+                             registry: EnvironmentRegistry = .standard,
+                             environmentOptions: EnvironmentOptions = EnvironmentOptions()) throws(TrainingError) -> Trainer {
+        do { try configuration.validate() } catch { throw .configuration(error) }
+        let fm = FileManager.default
+        let configURL = runDirectory.appendingPathComponent("config.json")
+        if fm.fileExists(atPath: configURL.path) {
+            throw .runFolder(path: runDirectory.path, reason: "already holds a run (config.json exists); resume it with --resume or choose another folder")
+        }
+        do {
+            try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+            try AtomicFile.write(encodeConfiguration(configuration), to: configURL)
+        } catch {
+            throw .runFolder(path: runDirectory.path, reason: "cannot create: \(error)")
+        }
+        return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
+                           environmentOptions: environmentOptions, resume: false)
+    }
+
+    /// Continues the run in `runDirectory` from its checkpoint (or from the start if it
+    /// stopped before its first checkpoint).
+    public static func resume(runDirectory: URL, registry: EnvironmentRegistry = .standard,
+                              environmentOptions: EnvironmentOptions = EnvironmentOptions()) throws(TrainingError) -> Trainer {
+        let configuration = try readConfiguration(runDirectory)
+        return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
+                           environmentOptions: environmentOptions, resume: true)
+    }
+
+    /// The configuration stored in a run folder.
+    public static func readConfiguration(_ runDirectory: URL) throws(TrainingError) -> TrainingConfiguration {
+        let url = runDirectory.appendingPathComponent("config.json")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: url)) }
+        catch { throw .runFolder(path: runDirectory.path, reason: "no readable config.json (\(error.localizedDescription))") }
+    }
+
+    static func encodeConfiguration(_ c: TrainingConfiguration) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return ((try? encoder.encode(c)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+    }
+
+    init(configuration c: TrainingConfiguration, runDirectory: URL, registry: EnvironmentRegistry,
+         environmentOptions: EnvironmentOptions, resume: Bool) throws(TrainingError) {
+        configuration = c
+        self.runDirectory = runDirectory
+        var options = environmentOptions
+        options.seed = c.seed
+        options.bridge.environmentImports += c.environmentImports
+        do {
+            environment = try registry.make(id: c.environment, options: options)
+            options.seed = c.seed &+ 0x5EED
+            evaluationEnvironment = try registry.make(id: c.environment, options: options)
+        } catch { throw .environment(error) }
+        let space = environment.actionSpace
+        actionLow = space.low
+        actionHigh = space.high
+        guard actionLow.allSatisfy(\.isFinite), actionHigh.allSatisfy(\.isFinite) else {
+            throw .mismatch("\(c.environment) has an unbounded action space (\(actionLow) to \(actionHigh)); SAC's squashed policy needs finite bounds")
+        }
+        let observationSize = environment.observationSpace.dimension
+        let root = RandomStream(seed: c.seed)
+        do {
+            agent = try SACAgent(configuration: c, observationSize: observationSize,
+                                 actionLow: actionLow, actionHigh: actionHigh, rng: root)
+        } catch { throw .configuration(error) }
+        buffer = ReplayBuffer(capacity: min(c.replayCapacity, c.steps), observationSize: observationSize, actionSize: actionLow.count)
+        batch = ReplayBatch(batchSize: c.batchSize, observationSize: observationSize, actionSize: actionLow.count)
+        state = TrainerState(seedStream: root.split(4), actionStream: root.split(5), replayStream: root.split(6),
+                             agentStream: agent.rng)
+
+        let fm = FileManager.default
+        if resume && fm.fileExists(atPath: runDirectory.appendingPathComponent("checkpoints/latest.ckpt").path) {
+            do { state = try Checkpoint.restore(from: runDirectory.appendingPathComponent("checkpoints/latest.ckpt"), into: agent, buffer: &buffer) }
+            catch { throw .checkpoint(error) }
+        }
+        // Cut the append-only files back to what the checkpoint saw (or to nothing).
+        for name in Trainer.metricFiles + Trainer.eventFiles(in: runDirectory) {
+            let url = runDirectory.appendingPathComponent(name)
+            guard fm.fileExists(atPath: url.path) else { continue }
+            let keep = state.fileSizes[name] ?? 0
+            if keep == 0 { try? fm.removeItem(at: url); continue }
+            guard let handle = try? FileHandle(forWritingTo: url) else { continue }
+            try? handle.truncate(atOffset: keep)
+            try? handle.close()
+        }
+        do {
+            sinks = [try CSVMetricsSink(url: runDirectory.appendingPathComponent("metrics.csv")),
+                     try JSONLinesMetricsSink(url: runDirectory.appendingPathComponent("metrics.jsonl")),
+                     try TensorBoardMetricsSink(directory: runDirectory)]
+            evaluationFile = try AppendFile(url: runDirectory.appendingPathComponent("eval.csv"),
+                                            header: "step,episodes,return_mean,return_std,success_rate\n")
+        } catch {
+            throw .runFolder(path: runDirectory.path, reason: "cannot open the metric files: \(error)")
+        }
+        try startEpisode(replaying: state.episodeActions)
+        stepsAtStart = state.step
+    }
+
+    static func eventFiles(in directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix("events.out.tfevents.") }
+    }
+
+    /// Resets the environment with the current episode's seed and, on resume, replays the
+    /// actions it had taken, so the environment is exactly where the checkpoint left it.
+    func startEpisode(replaying actions: [[Double]]) throws(TrainingError) {
+        if state.step == 0 && state.episodeIndex == 0 { newEpisodeSeed() }
+        do {
+            observation = try environment.reset(seed: state.episodeSeed)
+            for a in actions { observation = try environment.step(a).observation }
+        } catch { throw .environment(error) }
+    }
+
+    func newEpisodeSeed() {
+        state.episodeSeed = state.seedStream.next() >> 1
+        state.episodeIndex += 1
+        state.episodeActions.removeAll(keepingCapacity: true)
+        state.episodeReturn = 0
+        state.episodeLength = 0
+    }
+
+    var wallSeconds: Double { state.wallSecondsBefore + Date().timeIntervalSince(startTime) }
+
+    /// Trains until the configured number of steps, or until `stopRequested()` returns
+    /// true (checked every step; then the run checkpoints and returns `.interrupted`).
+    public func run(stopRequested: () -> Bool = { false }) throws(TrainingError) -> TrainingOutcome {
+        let c = configuration
+        while true {
+            if stopRequested() {
+                try checkpoint()
+                try writeStatus("interrupted")
+                return .interrupted(step: state.step)
+            }
+            if evaluationPending {
+                // An evaluation cut short by a stop is redone (identically) after resuming.
+                guard try evaluate(stopRequested: stopRequested) else { continue }
+                if checkpointDue { try checkpoint() }
+            }
+            if state.step >= c.steps { break }
+            try environmentStep()
+            if state.step > c.randomSteps || c.randomSteps == 0 {
+                for _ in 0..<c.updatesPerStep { update() }
+            }
+            if state.updateSamples > 0 && state.step % Trainer.logEvery == 0 { try logUpdates() }
+            if !evaluationPending && checkpointDue { try checkpoint() }
+            reportProgress(force: false)
+        }
+        try checkpoint()
+        try writeStatus("finished")
+        reportProgress(force: true)
+        return .finished(finalReturn: state.lastEvaluationReturn)
+    }
+
+    /// An evaluation is due at this step (every `evalEvery` steps and at the end) and not done yet.
+    var evaluationPending: Bool {
+        let c = configuration
+        let due = state.step == c.steps || (c.evalEvery > 0 && state.step % c.evalEvery == 0)
+        return state.step > 0 && due && state.lastEvaluationStep != state.step
+    }
+
+    var checkpointDue: Bool { state.step % configuration.checkpointEvery == 0 && state.step < configuration.steps }
+
+    /// One environment step: act, store the transition, handle the episode's end.
+    func environmentStep() throws(TrainingError) {
+        let action: [Double]
+        if state.step < configuration.randomSteps {
+            action = zip(actionLow, actionHigh).map { lo, hi in state.actionStream.uniform(lo, hi) }
+        } else {
+            action = agent.act([observation], mode: .explore, using: &state.actionStream)[0]
+        }
+        let result: StepResult
+        do { result = try environment.step(action) } catch { throw .environment(error) }
+        buffer.add(Transition(observation: observation, action: action, reward: result.reward,
+                              nextObservation: result.observation, terminated: result.terminated,
+                              truncated: result.truncated))
+        state.step += 1
+        state.episodeActions.append(action)
+        state.episodeReturn += result.reward
+        state.episodeLength += 1
+        if result.isLast {
+            try record([MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "return", value: state.episodeReturn),
+                        MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "length", value: Double(state.episodeLength))])
+            state.recentReturns.append(state.episodeReturn)
+            if state.recentReturns.count > 10 { state.recentReturns.removeFirst() }
+            newEpisodeSeed()
+            do { observation = try environment.reset(seed: state.episodeSeed) } catch { throw .environment(error) }
+        } else {
+            observation = result.observation
+        }
+    }
+
+    /// One SAC update on a fresh minibatch.
+    func update() {
+        buffer.sample(into: &batch, using: &state.replayStream)
+        let m = agent.update(batch: batch)
+        state.updateSamples += 1
+        state.updateSums["critic_loss", default: 0] += Double(m.criticLoss)
+        state.updateSums["q_mean", default: 0] += Double(m.meanQ)
+        state.updateSums["alpha", default: 0] += Double(m.alpha)
+        if let a = m.actorLoss { state.updateSums["actor_loss", default: 0] += Double(a); state.updateSums["actor_updates", default: 0] += 1 }
+        if let e = m.entropy { state.updateSums["entropy", default: 0] += Double(e) }
+    }
+
+    /// Logs the means of the update metrics since the last log.
+    func logUpdates() throws(TrainingError) {
+        let n = Double(state.updateSamples), actorN = state.updateSums["actor_updates"] ?? 0
+        var events: [MetricEvent] = []
+        for name in ["critic_loss", "q_mean", "alpha"] {
+            events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "train", name: name, value: (state.updateSums[name] ?? 0) / n))
+        }
+        if actorN > 0 {
+            for name in ["actor_loss", "entropy"] {
+                events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "train", name: name, value: (state.updateSums[name] ?? 0) / actorN))
+            }
+        }
+        state.updateSums.removeAll()
+        state.updateSamples = 0
+        try record(events)
+    }
+
+    func record(_ events: [MetricEvent]) throws(TrainingError) {
+        do { for s in sinks { try s.record(events) } }
+        catch { throw .runFolder(path: runDirectory.path, reason: "cannot write metrics: \(error)") }
+    }
+
+    /// Evaluates `evalEpisodes` episodes with the deterministic action. Episode seeds and
+    /// any sampling derive from the run's seed and the step, so an evaluation repeated
+    /// after a resume gives the same result. Returns false if a stop interrupted it.
+    func evaluate(stopRequested: () -> Bool) throws(TrainingError) -> Bool {
+        let c = configuration
+        var rng = RandomStream(seed: c.seed).split(0xE7A1).split(UInt64(state.step))
+        var returns: [Double] = [], successes: [Double] = []
+        for episode in 0..<c.evalEpisodes {
+            if stopRequested() { return false }
+            var total = 0.0, success: Double?
+            do {
+                var obs = try evaluationEnvironment.reset(seed: rng.next() >> 1)
+                while true {
+                    let action = agent.act([obs], mode: .evaluate(c.evalMode), using: &rng)[0]
+                    let r = try evaluationEnvironment.step(action)
+                    total += r.reward
+                    if let s = r.info["success"] { success = max(success ?? 0, s) }
+                    obs = r.observation
+                    if r.isLast { break }
+                }
+            } catch { throw .environment(error) }
+            _ = episode
+            returns.append(total)
+            if let success { successes.append(success) }
+        }
+        let mean = returns.reduce(0, +) / Double(returns.count)
+        let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
+        let successRate = successes.isEmpty ? nil : successes.reduce(0, +) / Double(successes.count)
+        state.lastEvaluationStep = state.step
+        state.lastEvaluationReturn = mean
+        evaluationFile.append("\(state.step),\(returns.count),\(mean),\(std),\(successRate.map { "\($0)" } ?? "")\n")
+        var events = [MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_mean", value: mean),
+                      MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_std", value: std)]
+        if let successRate { events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "success_rate", value: successRate)) }
+        try record(events)
+        reportProgress(force: true)
+        return true
+    }
+
+    /// Flushes the metric files and writes the checkpoint atomically.
+    func checkpoint() throws(TrainingError) {
+        do {
+            for s in sinks { try s.flush() }
+            try evaluationFile.flush()
+        } catch { throw .runFolder(path: runDirectory.path, reason: "cannot flush metrics: \(error)") }
+        var sizes: [String: UInt64] = [:]
+        for name in Trainer.metricFiles + Trainer.eventFiles(in: runDirectory) {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: runDirectory.appendingPathComponent(name).path)
+            sizes[name] = (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
+        }
+        var saved = state
+        saved.fileSizes = sizes
+        saved.agentStream = agent.rng
+        saved.updateCount = agent.updateCount
+        saved.replayCount = buffer.count
+        saved.replayNextIndex = buffer.nextIndex
+        saved.wallSecondsBefore = wallSeconds
+        do { try Checkpoint.write(agent: agent, buffer: buffer, state: saved, to: checkpointURL) }
+        catch { throw .checkpoint(error) }
+    }
+
+    /// Writes `status.json` atomically.
+    func writeStatus(_ status: String) throws(TrainingError) {
+        var fields = ["\"state\": \"\(status)\"", "\"step\": \(state.step)"]
+        if let r = state.lastEvaluationReturn { fields.append("\"final_return\": \(r)") }
+        do { try AtomicFile.write("{" + fields.joined(separator: ", ") + "}\n", to: runDirectory.appendingPathComponent("status.json")) }
+        catch { throw .runFolder(path: runDirectory.path, reason: "\(error)") }
+    }
+
+    /// Records a failure in `status.json` (best effort: the run is already failing).
+    public func recordFailure(_ error: TrainingError) {
+        let message = "\(error)".replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: " ")
+        try? AtomicFile.write("{\"state\": \"failed\", \"step\": \(state.step), \"error\": \"\(message)\"}\n",
+                              to: runDirectory.appendingPathComponent("status.json"))
+    }
+
+    func reportProgress(force: Bool) {
+        guard let onProgress else { return }
+        let now = Date()
+        guard force || now.timeIntervalSince(lastProgress) >= 0.5 else { return }
+        lastProgress = now
+        let elapsed = now.timeIntervalSince(startTime)
+        let done = state.step - stepsAtStart
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let updates = max(0, state.step - max(configuration.randomSteps, stepsAtStart)) * configuration.updatesPerStep
+        onProgress(TrainingProgress(
+            step: state.step, totalSteps: configuration.steps,
+            updatesPerSecond: elapsed > 0 ? Double(updates) / elapsed : 0,
+            recentReturn: state.recentReturns.isEmpty ? nil : state.recentReturns.reduce(0, +) / Double(state.recentReturns.count),
+            lastEvaluationReturn: state.lastEvaluationReturn,
+            secondsLeft: rate > 0 ? Double(configuration.steps - state.step) / rate : nil))
+    }
+}

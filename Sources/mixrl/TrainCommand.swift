@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import MixRL
+import Synchronization
+
+/// The signal that asked the current command to stop (0: none). Set from a signal
+/// handler (an atomic store is async-signal-safe), read by the training loop each step.
+let receivedStopSignal = Atomic<Int32>(0)
+
+/// Makes SIGINT and SIGTERM request a clean stop instead of killing the process.
+func installStopHandlers() {
+    signal(SIGINT) { receivedStopSignal.store($0, ordering: .relaxed) }
+    signal(SIGTERM) { receivedStopSignal.store($0, ordering: .relaxed) }
+}
+
+/// `mixrl train`: one SAC run into a run folder (docs/run-folder.md).
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train SAC with a Gaussian or mixture policy.",
+        discussion: """
+        Starts from the environment's preset (Pendulum-v1: 20k steps, learning rate 1e-3) and \
+        DESIGN.md's defaults; flags and --set override them. SIGINT or SIGTERM checkpoint the \
+        run and exit (130 or 143); --resume DIR continues it exactly.
+        """)
+
+    @Option(help: "Environment id: Pendulum-v1, MountainCarContinuous-v0, BimodalBandit-v0, gym:ID, dmc:DOMAIN-TASK, metaworld:TASK.")
+    var env: String?
+    @Option(help: "gaussian or mixture.") var policy: PolicyKind?
+    @Option(help: "Mixture components K (default 5 for a mixture).") var components: Int?
+    @Option(help: "rp, mrp, lr, hybrid or gumbel (default rp for gaussian, mrp for mixture).") var estimator: EstimatorKind?
+    @Option(help: "Samples per component (MRP) or per state (LR, hybrid).") var samples: Int?
+    @Option(help: "Baseline for LR and hybrid: none or leave-one-out.") var baseline: BaselineKind?
+    @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Environment steps.") var steps: Int?
+    @Option(help: "Evaluate every N steps (0: only at the end).") var evalEvery: Int?
+    @Option(help: "Episodes per evaluation.") var evalEpisodes: Int?
+    @Option(help: "most-likely, sampled-component, highest-q or stochastic.") var evalMode: EvaluationMode?
+    @Option(help: "Checkpoint every N steps.") var checkpointEvery: Int?
+    @Option(help: "Learning rate of actor, critics and temperature.") var learningRate: Double?
+    @Option(help: "Python module the bridge imports first (repeatable), e.g. myosuite.") var envImport: [String] = []
+    @Option(name: .customLong("set"), help: "Any option of config.json as key=value (repeatable), e.g. --set batch_size=128.")
+    var overrides: [String] = []
+    @Option(help: "Start from this config.json instead of the preset.") var config: String?
+    @Option(help: "The run folder to create.") var out: String?
+    @Option(help: "Continue the run in this folder from its checkpoint.") var resume: String?
+    @Flag(help: "Print plain progress lines even on a terminal.") var plain = false
+
+    func validate() throws {
+        if resume != nil && (out != nil || env != nil || config != nil || !overrides.isEmpty) {
+            throw ValidationError("--resume continues a run with its own configuration; it takes no other options")
+        }
+        if resume == nil && out == nil { throw ValidationError("--out DIR is required (the run folder to create)") }
+    }
+
+    /// The configuration from the preset or --config, then the flags, then --set.
+    func resolvedConfiguration() throws -> TrainingConfiguration {
+        var c: TrainingConfiguration
+        if let config {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            do { c = try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: config))) }
+            catch { throw ValidationError("--config \(config): not a readable configuration (\(error))") }
+        } else {
+            c = .preset(for: env ?? "Pendulum-v1")
+        }
+        if let env { c.environment = env }
+        if let policy {
+            c.policy = policy
+            if policy == .mixture && components == nil && c.components == 1 { c.components = 5 }
+            if estimator == nil { c.estimator = policy == .mixture ? .mrp : .rp }
+        }
+        if let components { c.components = components }
+        if let estimator { c.estimator = estimator }
+        if let samples { c.samples = samples }
+        if let baseline { c.baseline = baseline }
+        if let seed { c.seed = seed }
+        if let steps { c.steps = steps }
+        if let evalEvery { c.evalEvery = evalEvery }
+        if let evalEpisodes { c.evalEpisodes = evalEpisodes }
+        if let evalMode { c.evalMode = evalMode }
+        if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+        if let learningRate { (c.actorLearningRate, c.criticLearningRate, c.temperatureLearningRate) = (learningRate, learningRate, learningRate) }
+        c.environmentImports += envImport
+        if !overrides.isEmpty { c = try ConfigurationOverrides.apply(overrides, to: c) }
+        if let problem = c.problems.first { throw ValidationError("invalid configuration: \(problem)") }
+        return c
+    }
+
+    func run() throws {
+        installStopHandlers()
+        let trainer: Trainer
+        do {
+            if let resume {
+                trainer = try Trainer.resume(runDirectory: URL(fileURLWithPath: resume))
+            } else {
+                trainer = try Trainer.start(configuration: try resolvedConfiguration(),
+                                            runDirectory: URL(fileURLWithPath: out ?? "run"))
+            }
+        } catch let error as TrainingError {
+            FileHandle.standardError.write(Data("mixrl train: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let display = ProgressLine(plain: plain)
+        trainer.onProgress = { display.show($0) }
+        let c = trainer.configuration
+        display.message("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
+        do {
+            switch try trainer.run(stopRequested: { receivedStopSignal.load(ordering: .relaxed) != 0 }) {
+            case .finished(let finalReturn):
+                display.finish("finished: final evaluation return \(finalReturn.map { String(format: "%.2f", $0) } ?? "n/a")")
+            case .interrupted(let step):
+                let sig = receivedStopSignal.load(ordering: .relaxed)
+                display.finish("interrupted at step \(step) by signal \(sig); checkpoint written, continue with: mixrl train --resume \(trainer.runDirectory.path)")
+                throw ExitCode(128 + sig)
+            }
+        } catch let error as TrainingError {
+            trainer.recordFailure(error)
+            display.finish("mixrl train: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension PolicyKind: ExpressibleByArgument {}
+extension EstimatorKind: ExpressibleByArgument {}
+extension BaselineKind: ExpressibleByArgument {}
+extension EvaluationMode: ExpressibleByArgument {}
+
+/// `key=value` overrides of `config.json` options, applied through the JSON form so
+/// every option is reachable by its snake_case key.
+enum ConfigurationOverrides {
+    static func apply(_ assignments: [String], to c: TrainingConfiguration) throws -> TrainingConfiguration {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard var object = try JSONSerialization.jsonObject(with: encoder.encode(c)) as? [String: Any] else {
+            throw ValidationError("internal: configuration is not a JSON object")
+        }
+        let known = Set(object.keys).union(["target_entropy", "gradient_clip_norm"])
+        for assignment in assignments {
+            guard let eq = assignment.firstIndex(of: "=") else {
+                throw ValidationError("--set \(assignment): expected key=value")
+            }
+            let key = String(assignment[..<eq]), text = String(assignment[assignment.index(after: eq)...])
+            guard known.contains(key) else {
+                throw ValidationError("--set \(assignment): unknown option \"\(key)\"; known: \(known.sorted().joined(separator: ", "))")
+            }
+            if let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) {
+                object[key] = value
+            } else if text.contains(",") {
+                object[key] = text.split(separator: ",").map { Int($0) ?? 0 }
+            } else {
+                object[key] = text
+            }
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: object)) }
+        catch { throw ValidationError("--set: a value has the wrong type (\(error))") }
+    }
+}
+
+/// The progress display: a live line on a terminal, plain periodic lines otherwise
+/// (always on standard error, so standard output stays for results).
+final class ProgressLine {
+    let live: Bool
+    var lastPlain = Date.distantPast
+
+    init(plain: Bool) { live = !plain && isatty(STDERR_FILENO) != 0 }
+
+    func show(_ p: TrainingProgress) {
+        let fraction = Double(p.step) / Double(max(p.totalSteps, 1))
+        var parts = [String(format: "step %d/%d (%.0f%%)", p.step, p.totalSteps, 100 * fraction),
+                     String(format: "%.0f updates/s", p.updatesPerSecond)]
+        if let r = p.recentReturn { parts.append(String(format: "return %.1f", r)) }
+        if let e = p.lastEvaluationReturn { parts.append(String(format: "eval %.1f", e)) }
+        if let s = p.secondsLeft { parts.append("left " + formatDuration(s)) }
+        let line = parts.joined(separator: "  ")
+        if live {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        } else if Date().timeIntervalSince(lastPlain) >= 10 || p.step == p.totalSteps {
+            lastPlain = Date()
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    func message(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    func finish(_ text: String) {
+        FileHandle.standardError.write(Data(((live ? "\r\u{1B}[K" : "") + text + "\n").utf8))
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+}
