@@ -74,6 +74,18 @@ public struct ActorLoss<Scalar: TensorScalar> {
 
     /// The entropy estimate, `-meanLogDensity`.
     public var entropyEstimate: Scalar { -meanLogDensity }
+
+    /// A loss and its statistics (for estimators written outside this module).
+    public init(loss: Variable, logDensity: Variable, meanLogDensity: Scalar, actions: Variable,
+                preSquash: Variable, q: Variable, scoreFunctionTerm: ScoreFunctionTerm?) {
+        self.loss = loss
+        self.logDensity = logDensity
+        self.meanLogDensity = meanLogDensity
+        self.actions = actions
+        self.preSquash = preSquash
+        self.q = q
+        self.scoreFunctionTerm = scoreFunctionTerm
+    }
 }
 
 /// The score-function term `mean_rows(logProbability * stopgrad(learningSignal))` of a surrogate.
@@ -82,6 +94,12 @@ public struct ScoreFunctionTerm: Sendable {
     public var logProbability: Variable
     /// The stop-gradient coefficient (`alpha log pi(a) - Q(a)` minus the baseline), `[rows, 1]`.
     public var learningSignal: Variable
+
+    /// The term `mean_rows(logProbability * learningSignal)`.
+    public init(logProbability: Variable, learningSignal: Variable) {
+        self.logProbability = logProbability
+        self.learningSignal = learningSignal
+    }
 }
 
 /// The baseline subtracted from the learning signal of a score-function term.
