@@ -38,7 +38,7 @@ extension Tensor {
     public static func apply(_ op: UnaryOp, _ x: Tensor, into y: inout Tensor, accumulate: Bool = false) {
         if accumulate { checkSameShape(x.shape, y.shape, "accumulating unary op"); y.makeUnique() }
         else { y.prepare(shape: x.shape) }
-        Kernels.unary(op, x.storage.pointer, y.storage.pointer, x.count, accumulate: accumulate)
+        x.withElements { px in y.withElements { py in Kernels.unary(op, px, py, x.count, accumulate: accumulate) } }
     }
 
     /// `op` applied element-wise, as a new tensor.
@@ -54,8 +54,10 @@ extension Tensor {
         checkSameShape(x.shape, g.shape, "unary backward")
         if accumulate { checkSameShape(x.shape, dx.shape, "accumulating unary backward"); dx.makeUnique() }
         else { dx.prepare(shape: x.shape) }
-        Kernels.unaryBackward(op, x: x.storage.pointer, y: y.storage.pointer, g: g.storage.pointer,
-                              dx: dx.storage.pointer, x.count, accumulate: accumulate)
+        checkSameShape(x.shape, y.shape, "unary backward output")
+        x.withElements { px in y.withElements { py in g.withElements { pg in dx.withElements { pdx in
+            Kernels.unaryBackward(op, x: px, y: py, g: pg, dx: pdx, x.count, accumulate: accumulate)
+        } } } }
     }
 
     /// Applies `op` element-wise with broadcasting: `c = op(a, b)` (or `c += op(a, b)`).
@@ -63,8 +65,10 @@ extension Tensor {
         let plan = Broadcast(a.shape, b.shape)
         if accumulate { checkSameShape(c.shape, plan.shape, "accumulating binary op"); c.makeUnique() }
         else { c.prepare(shape: plan.shape) }
-        Kernels.binary(op, a.storage.pointer, plan.leftStrides, b.storage.pointer, plan.rightStrides,
-                       c.storage.pointer, rows: plan.rows, columns: plan.columns, accumulate: accumulate)
+        a.withElements { pa in b.withElements { pb in c.withElements { pc in
+            Kernels.binary(op, pa, plan.leftStrides, pb, plan.rightStrides, pc,
+                           rows: plan.rows, columns: plan.columns, accumulate: accumulate)
+        } } }
     }
 
     /// `op(self, other)` with broadcasting, as a new tensor.
@@ -83,9 +87,10 @@ extension Tensor {
                      "MixTensor: cannot reduce \(g.shape) to broadcast operand \(shape)")
         if accumulate { checkSameShape(out.shape, shape, "accumulating broadcast reduction"); out.makeUnique() }
         else { out.prepare(shape: shape) }
-        Kernels.reduceToBroadcast(g.storage.pointer, rows: rows, columns: columns,
-                                  keepRows: r == rows, keepColumns: c == columns,
-                                  out.storage.pointer, accumulate: accumulate)
+        g.withElements { pg in out.withElements { po in
+            Kernels.reduceToBroadcast(pg, rows: rows, columns: columns, keepRows: r == rows, keepColumns: c == columns,
+                                      po, accumulate: accumulate)
+        } }
     }
 
     /// Multiplies every element by `factor` in place.
@@ -98,8 +103,7 @@ extension Tensor {
     public mutating func add(_ other: Tensor, scaledBy factor: Scalar = 1) {
         checkSameShape(shape, other.shape, "add(_:scaledBy:)")
         let n = count
-        let src = other.storage.pointer
-        withUnsafeMutablePointer { p in for i in 0..<n { p[i] += factor * src[i] } }
+        other.withElements { src in withUnsafeMutablePointer { p in for i in 0..<n { p[i] += factor * src[i] } } }
     }
 
     public func exp() -> Tensor { applying(.exp) }

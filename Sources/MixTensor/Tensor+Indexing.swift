@@ -6,7 +6,9 @@ extension Tensor {
                      "MixTensor: row slice \(range) out of range for shape \(x.shape)")
         let rowSize = x.rank == 0 ? 1 : x.count / Swift.max(x.shape[0], 1)
         out.prepare(shape: x.shape.replacing(axis: 0, with: range.count))
-        out.storage.pointer.update(from: x.storage.pointer + range.lowerBound * rowSize, count: range.count * rowSize)
+        x.withElements { src in out.withElements { dst in
+            dst.update(from: src + range.lowerBound * rowSize, count: range.count * rowSize)
+        } }
     }
 
     /// Columns `range` of axis 1 of a tensor of rank 2 or more, copied into `out`.
@@ -15,11 +17,12 @@ extension Tensor {
                      "MixTensor: column slice \(range) out of range for shape \(x.shape)")
         let (outer, length, inner) = x.shape.split(at: 1)
         out.prepare(shape: x.shape.replacing(axis: 1, with: range.count))
-        let src = x.storage.pointer, dst = out.storage.pointer
         let chunk = range.count * inner
-        for o in 0..<outer {
-            (dst + o * chunk).update(from: src + (o * length + range.lowerBound) * inner, count: chunk)
-        }
+        x.withElements { src in out.withElements { dst in
+            for o in 0..<outer {
+                (dst + o * chunk).update(from: src + (o * length + range.lowerBound) * inner, count: chunk)
+            }
+        } }
     }
 
     /// Adds `g` (shaped like a slice of `axis` over `range`) into the matching part of `out`:
@@ -31,12 +34,13 @@ extension Tensor {
                 "MixTensor: addSlice range \(range) out of range for axis \(axis) of shape \(out.shape)")
         checkSameShape(g.shape, out.shape.replacing(axis: axis, with: range.count), "addSlice")
         out.makeUnique()
-        let src = g.storage.pointer, dst = out.storage.pointer
         let chunk = range.count * inner
-        for o in 0..<outer {
-            let d = dst + (o * length + range.lowerBound) * inner, s = src + o * chunk
-            for i in 0..<chunk { d[i] += s[i] }
-        }
+        g.withElements { src in out.withElements { dst in
+            for o in 0..<outer {
+                let d = dst + (o * length + range.lowerBound) * inner, s = src + o * chunk
+                for i in 0..<chunk { d[i] += s[i] }
+            }
+        } }
     }
 
     /// A copy of rows `range` of axis 0.
@@ -62,14 +66,17 @@ extension Tensor {
         }
         out.prepare(shape: first.replacing(axis: axis, with: total))
         let (outer, _, inner) = out.shape.split(at: axis)
-        let dst = out.storage.pointer
-        var offset = 0
-        for p in parts {
-            let chunk = p.shape[axis] * inner
-            for o in 0..<outer {
-                (dst + o * total * inner + offset * inner).update(from: p.storage.pointer + o * chunk, count: chunk)
+        out.withElements { dst in
+            var offset = 0
+            for p in parts {
+                let chunk = p.shape[axis] * inner
+                p.withElements { src in
+                    for o in 0..<outer {
+                        (dst + o * total * inner + offset * inner).update(from: src + o * chunk, count: chunk)
+                    }
+                }
+                offset += p.shape[axis]
             }
-            offset += p.shape[axis]
         }
     }
 
@@ -83,11 +90,12 @@ extension Tensor {
         require(x.rank >= 1, "MixTensor: gather from a rank-0 tensor")
         let rows = x.shape[0], rowSize = x.count / Swift.max(rows, 1)
         out.prepare(shape: x.shape.replacing(axis: 0, with: indices.count))
-        let src = x.storage.pointer, dst = out.storage.pointer
-        for (i, index) in indices.enumerated() {
-            require(index >= 0 && Int(index) < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
-            (dst + i * rowSize).update(from: src + Int(index) * rowSize, count: rowSize)
-        }
+        x.withElements { src in out.withElements { dst in
+            for (i, index) in indices.enumerated() {
+                require(index >= 0 && Int(index) < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
+                (dst + i * rowSize).update(from: src + Int(index) * rowSize, count: rowSize)
+            }
+        } }
     }
 
     /// Adds the rows of `g` into the rows `indices` of `out` (repeated indices add up):
@@ -98,12 +106,14 @@ extension Tensor {
         require(g.shape[0] == indices.count && g.shape.replacing(axis: 0, with: rows) == out.shape,
                 "MixTensor: scatterAdd of \(g.shape) into \(out.shape) with \(indices.count) indices")
         out.makeUnique()
-        let src = g.storage.pointer, dst = out.storage.pointer
-        for (i, index) in indices.enumerated() {
-            require(index >= 0 && Int(index) < rows, "MixTensor: scatterAdd index \(index) out of range for shape \(out.shape)")
-            let d = dst + Int(index) * rowSize, s = src + i * rowSize
-            for j in 0..<rowSize { d[j] += s[j] }
-        }
+        let outShape = out.shape
+        g.withElements { src in out.withElements { dst in
+            for (i, index) in indices.enumerated() {
+                require(index >= 0 && Int(index) < rows, "MixTensor: scatterAdd index \(index) out of range for shape \(outShape)")
+                let d = dst + Int(index) * rowSize, s = src + i * rowSize
+                for j in 0..<rowSize { d[j] += s[j] }
+            }
+        } }
     }
 
     /// The rows `indices` of axis 0, as a new tensor.

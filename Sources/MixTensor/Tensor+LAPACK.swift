@@ -13,7 +13,7 @@ extension Tensor {
         let (m, n) = tall ? (rows, columns) : (columns, rows)
         var q = Tensor.randomNormal(Shape(m, n), using: &rng)
         q.makeUnique()
-        let diagonal = try Scalar.orthonormalize(q.storage.pointer, rows: m, columns: n)
+        let diagonal = try q.withElements { (p) throws(LAPACKError) -> [Scalar] in try Scalar.orthonormalize(p, rows: m, columns: n) }
         q.withUnsafeMutablePointer { p in
             for j in 0..<n {
                 let sign: Scalar = diagonal[j] < 0 ? -gain : gain
@@ -34,7 +34,7 @@ extension Tensor {
         var vectors = self
         let n = shape[0]
         vectors.makeUnique()
-        let values = try Scalar.symmetricEigen(vectors.storage.pointer, n: n)
+        let values = try vectors.withElements { (p) throws(LAPACKError) -> [Scalar] in try Scalar.symmetricEigen(p, n: n) }
         return (values, vectors)
     }
 
@@ -43,8 +43,7 @@ extension Tensor {
         require(rank == 2, "MixTensor: transposed() needs a matrix, got \(shape)")
         let r = shape[0], c = shape[1]
         var t = Tensor(uninitializedShape: Shape(c, r))
-        let src = storage.pointer
-        t.withUnsafeMutablePointer { dst in for i in 0..<r { for j in 0..<c { dst[j * r + i] = src[i * c + j] } } }
+        withElements { src in t.withUnsafeMutablePointer { dst in for i in 0..<r { for j in 0..<c { dst[j * r + i] = src[i * c + j] } } } }
         return t
     }
 }

@@ -45,10 +45,11 @@ extension Tensor {
             if beta == 0 { c.fill(0) } else { c.scale(by: beta) }
             return
         }
-        Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                    alpha: alpha, a: a.storage.pointer, lda: aColumns,
-                    b: b.storage.pointer, ldb: b.shape.d1,
-                    beta: beta, c: c.storage.pointer, ldc: n)
+        a.withElements { pa in b.withElements { pb in c.withElements { pc in
+            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        alpha: alpha, a: pa, lda: aColumns, b: pb, ldb: b.shape.d1,
+                        beta: beta, c: pc, ldc: n)
+        } } }
     }
 
     /// `alpha * a * op(b) + beta * c` into `c`: the form for transposing only the right
@@ -103,12 +104,14 @@ extension Tensor {
             return
         }
         let strideA = a.shape.d1 * a.shape.d2, strideB = b.shape.d1 * b.shape.d2, strideC = m * n
-        for i in 0..<batch {
-            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                        alpha: alpha, a: a.storage.pointer + i * strideA, lda: a.shape.d2,
-                        b: b.storage.pointer + i * strideB, ldb: b.shape.d2,
-                        beta: beta, c: c.storage.pointer + i * strideC, ldc: n)
-        }
+        a.withElements { pa in b.withElements { pb in c.withElements { pc in
+            for i in 0..<batch {
+                Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                            alpha: alpha, a: pa + i * strideA, lda: a.shape.d2,
+                            b: pb + i * strideB, ldb: b.shape.d2,
+                            beta: beta, c: pc + i * strideC, ldc: n)
+            }
+        } } }
     }
 
     /// `alpha * a[i] * op(b[i]) + beta * c[i]`: the form for transposing only the right operands.

@@ -57,6 +57,11 @@ extension Kernels {
         return m + T.log(s)
     }
 
+    /// Softmax as `exp(x - m) / s` and log-softmax as `(x - m) - log(s)`, with `m` the
+    /// maximum and `s = sum(exp(x - m))`. Subtracting `m` first keeps the result exact
+    /// where it matters: forming `logsumexp = m + log(s)` and then `x - logsumexp` would
+    /// round `log(s)` to the spacing of `m` (6e-5 in `Float` at |m| = 1000, so the
+    /// log-probabilities of logits near -1000 would be off by that much).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     @usableFromInline
@@ -64,10 +69,17 @@ extension Kernels {
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * length * inner + i
-                let lse = logSumExp(x + base, count: length, stride: inner)
+                var m = -T.infinity
+                for l in 0..<length { m = maxPropagatingNaN(m, x[base + l * inner]) }
+                var s: T = 0
                 switch op {
-                case .softmax: for l in 0..<length { y[base + l * inner] = T.exp(x[base + l * inner] - lse) }
-                case .logSoftmax: for l in 0..<length { y[base + l * inner] = x[base + l * inner] - lse }
+                case .softmax:
+                    for l in 0..<length { let e = T.exp(x[base + l * inner] - m); y[base + l * inner] = e; s += e }
+                    for l in 0..<length { y[base + l * inner] /= s }
+                case .logSoftmax:
+                    for l in 0..<length { s += T.exp(x[base + l * inner] - m) }
+                    let logS = T.log(s)
+                    for l in 0..<length { y[base + l * inner] = (x[base + l * inner] - m) - logS }
                 }
             }
         }
@@ -79,14 +91,18 @@ extension Tensor {
     public static func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
         let (outer, length, inner) = x.shape.split(at: axis)
         y.prepare(shape: x.shape.replacing(axis: axis, with: 1))
-        Kernels.reduce(op, x.storage.pointer, outer: outer, length: length, inner: inner, y.storage.pointer)
+        x.withElements { px in y.withElements { py in
+            Kernels.reduce(op, px, outer: outer, length: length, inner: inner, py)
+        } }
     }
 
     /// Normalizes along `axis` (softmax or log-softmax); the result has `x`'s shape.
     public static func normalize(_ op: NormalizationOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
         let (outer, length, inner) = x.shape.split(at: axis)
         y.prepare(shape: x.shape)
-        Kernels.normalize(op, x.storage.pointer, outer: outer, length: length, inner: inner, y.storage.pointer)
+        x.withElements { px in y.withElements { py in
+            Kernels.normalize(op, px, outer: outer, length: length, inner: inner, py)
+        } }
     }
 
     func reduced(_ op: ReductionOp, axis: Int) -> Tensor {

@@ -17,7 +17,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     public init(shape: Shape, repeating value: Scalar) {
         self._shape = shape
         storage = TensorStorage(capacity: shape.count)
-        storage.pointer.initialize(repeating: value, count: shape.count)
+        withElements { $0.initialize(repeating: value, count: shape.count) }
     }
 
     /// Creates a tensor of the given shape from row-major `scalars`.
@@ -26,7 +26,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
                      "MixTensor: \(scalars.count) scalars given for shape \(shape) (\(shape.count) elements)")
         self._shape = shape
         storage = TensorStorage(capacity: shape.count)
-        _ = UnsafeMutableBufferPointer(start: storage.pointer, count: shape.count).initialize(from: scalars)
+        withElements { _ = UnsafeMutableBufferPointer(start: $0, count: shape.count).initialize(from: scalars) }
     }
 
     /// Creates a rank-1 tensor from `scalars`.
@@ -58,17 +58,17 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable public var rank: Int { shape.rank }
 
     /// The elements in row-major order (allocates an array).
-    public var scalars: [Scalar] { Array(UnsafeBufferPointer(start: storage.pointer, count: count)) }
+    public var scalars: [Scalar] { withElements { Array(UnsafeBufferPointer(start: $0, count: count)) } }
 
     /// The single element of a one-element tensor.
     public var scalar: Scalar {
         require(count == 1, "MixTensor: .scalar on a tensor of shape \(shape)")
-        return storage.pointer[0]
+        return withElements { $0[0] }
     }
 
     /// Reads or writes the element at a multi-index (slow path; for tests and small tensors).
     public subscript(indices: Int...) -> Scalar {
-        get { storage.pointer[flatIndex(indices)] }
+        get { let i = flatIndex(indices); return withElements { $0[i] } }
         set {
             let i = flatIndex(indices)
             withUnsafeMutablePointer { $0[i] = newValue }
@@ -86,20 +86,21 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     /// Calls `body` with a pointer to the elements for reading.
-    @inlinable public func withUnsafePointer<R>(_ body: (UnsafePointer<Scalar>) throws -> R) rethrows -> R {
-        try body(storage.pointer)
+    @inlinable public func withUnsafePointer<R, E: Error>(_ body: (UnsafePointer<Scalar>) throws(E) -> R) throws(E) -> R {
+        try withElements { (p) throws(E) -> R in try body(p) }
     }
 
     /// Calls `body` with a pointer to the elements for writing, copying the buffer
     /// first if it is shared.
-    @inlinable public mutating func withUnsafeMutablePointer<R>(_ body: (UnsafeMutablePointer<Scalar>) throws -> R) rethrows -> R {
+    @inlinable public mutating func withUnsafeMutablePointer<R, E: Error>(_ body: (UnsafeMutablePointer<Scalar>) throws(E) -> R) throws(E) -> R {
         makeUnique()
-        return try body(storage.pointer)
+        return try withElements { (p) throws(E) -> R in try body(p) }
     }
 
     @inlinable mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = TensorStorage(copying: storage.pointer, count: count)
+            let n = count
+            storage = withElements { TensorStorage(copying: $0, count: n) }
         }
     }
 
@@ -135,14 +136,14 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     public mutating func assign(_ source: Tensor) {
         prepare(shape: source.shape)
         let n = count
-        storage.pointer.update(from: source.storage.pointer, count: n)
+        withElements { dst in source.withElements { dst.update(from: $0, count: n) } }
     }
 
     /// Converts the elements to another scalar type.
     public func converted<Other: TensorScalar>(to: Other.Type = Other.self) -> Tensor<Other> {
         var out = Tensor<Other>(uninitializedShape: shape)
-        let src = storage.pointer
-        out.withUnsafeMutablePointer { dst in for i in 0..<count { dst[i] = Other(src[i]) } }
+        let n = count
+        withElements { src in out.withUnsafeMutablePointer { dst in for i in 0..<n { dst[i] = Other(src[i]) } } }
         return out
     }
 }
@@ -151,8 +152,11 @@ extension Tensor: Equatable {
     /// Two tensors are equal when their shapes and every element are equal.
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
         guard lhs.shape == rhs.shape else { return false }
-        for i in 0..<lhs.count where lhs.storage.pointer[i] != rhs.storage.pointer[i] { return false }
-        return true
+        let n = lhs.count
+        return lhs.withElements { l in rhs.withElements { r in
+            for i in 0..<n where l[i] != r[i] { return false }
+            return true
+        } }
     }
 }
 

@@ -30,8 +30,23 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 
     @usableFromInline convenience init(copying source: UnsafePointer<Scalar>, count: Int) {
         self.init(capacity: count)
-        pointer.update(from: source, count: count)
+        withExtendedLifetime(self) { pointer.update(from: source, count: count) }
     }
 
     deinit { pointer.deallocate() }
+}
+
+extension Tensor {
+    /// Calls `body` with the element pointer while keeping the storage object alive.
+    ///
+    /// A raw pointer does not keep the object that owns its memory alive. Once the
+    /// optimizer sees no further Swift use of a tensor (say, a result whose only later
+    /// use is its shape), it may release the storage, and free the buffer, before the
+    /// writes through the pointer have happened: a use-after-free that corrupts the heap.
+    /// Every kernel reaches the elements through this, which pins the storage until
+    /// `body` returns and costs nothing at run time.
+    @inlinable @inline(__always)
+    func withElements<R, E: Error>(_ body: (UnsafeMutablePointer<Scalar>) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(storage) { () throws(E) -> R in try body(storage.pointer) }
+    }
 }
