@@ -41,9 +41,16 @@ public struct GumbelSoftmaxEstimator: GradientEstimator {
             }
         }
         let relaxed = tape.softmax(tape.scale(tape.add(mixture.logits, tape.input(gumbel)), by: Scalar(1 / temperature)), axis: 1)
-        // One eps per state, shared by the K component points of that state.
-        let eps = Tensor<Scalar>.randomNormal(Shape(b, d), using: &rng)
-        let points = mixture.componentSamples(noise: eps.gathering(rows: RowIndex.repeating(b, times: k).map(Int.init)))
+        // One eps per state, shared by the K component points of that state (rows b*K + k).
+        var eps = Tensor<Scalar>.zeros(Shape(b * k, d))
+        eps.withUnsafeMutablePointer { p in
+            for state in 0..<b {
+                let first = p + state * k * d
+                for j in 0..<d { first[j] = Scalar(rng.normal()) }
+                for c in 1..<k { (first + c * d).update(from: first, count: d) }
+            }
+        }
+        let points = mixture.componentSamples(noise: eps)
         let blended = tape.multiply(points, tape.reshape(relaxed, to: Shape(b * k, 1)))
         let u = tape.reshape(tape.sum(tape.reshape(blended, to: Shape(b, k, d)), axis: 1), to: Shape(b, d))
         let a = distribution.action(preSquash: u)
