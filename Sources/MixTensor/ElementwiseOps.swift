@@ -113,15 +113,23 @@ enum Kernels {
             if accumulate { for i in 0..<n { c[i] += f(a[i], b[i]) } } else { for i in 0..<n { c[i] = f(a[i], b[i]) } }
             return
         }
+        // One loop per column-stride pattern, so that each inner loop has unit or zero
+        // strides known at compile time and vectorizes (a bias row added to every row of
+        // a batch is the (1, 1) case with a row stride of 0).
         for r in 0..<rows {
             let ar = a + r * aStrides.0, br = b + r * bStrides.0, cr = c + r * columns
-            let ac = aStrides.1, bc = bStrides.1
-            if accumulate {
-                for j in 0..<columns { cr[j] += f(ar[j * ac], br[j * bc]) }
-            } else {
-                for j in 0..<columns { cr[j] = f(ar[j * ac], br[j * bc]) }
+            switch (aStrides.1, bStrides.1) {
+            case (1, 1): row(cr, columns, accumulate) { f(ar[$0], br[$0]) }
+            case (1, _): let bv = br[0]; row(cr, columns, accumulate) { f(ar[$0], bv) }
+            case (_, 1): let av = ar[0]; row(cr, columns, accumulate) { f(av, br[$0]) }
+            default: let av = ar[0], bv = br[0]; row(cr, columns, accumulate) { _ in f(av, bv) }
             }
         }
+    }
+
+    @inline(__always)
+    static func row<T: TensorScalar>(_ c: UnsafeMutablePointer<T>, _ n: Int, _ accumulate: Bool, _ value: (Int) -> T) {
+        if accumulate { for j in 0..<n { c[j] += value(j) } } else { for j in 0..<n { c[j] = value(j) } }
     }
 
     @_specialize(where T == Float)

@@ -20,8 +20,9 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Batch size (rows of a minibatch).") var batch = 256
     @Option(help: "Width of both hidden layers.") var hidden = 256
     @Option(help: "Mixture components K (the critic also runs on batch*K rows).") var components = 5
-    @Option(help: "Repetitions per shape (the median is reported).") var repetitions = 15
-    @Option(help: "Target duration of one repetition of one side, in seconds.") var repetitionSeconds = 0.01
+    @Option(help: "Repetitions per shape (the median is reported).") var repetitions = 31
+    @Option(help: "Target duration of one repetition of one side, in seconds (short repetitions dodge preemption).")
+    var repetitionSeconds = 0.003
     @Option(help: "OpenBLAS threads.") var threads = 1
     @Option(help: "Tensor/raw throughput ratio every shape should reach.") var targetRatio = 0.95
     @Flag(help: "Exit with an error when a shape misses the target ratio.") var strict = false
@@ -29,8 +30,8 @@ struct BenchGemm: ParsableCommand {
     func run() throws {
         BLAS.setThreadCount(threads)
         print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration) | threads: \(BLAS.threadCount)")
-        print("# \(repetitions) interleaved repetitions of ~\(repetitionSeconds * 1e3) ms per side; median GFLOP/s = 2 M N K / time;",
-              "ratio = tensor / raw")
+        print("# \(repetitions) interleaved repetitions of ~\(format(repetitionSeconds * 1e3, 1)) ms per side;",
+              "GFLOP/s = 2 M N K / median time; ratio = median over repetitions of raw time / tensor time")
         let shapes = GemmShape.sacUpdate(observation: observation, action: action, batch: batch,
                                          hidden: hidden, components: components)
         print(GemmRow.header)
@@ -94,6 +95,7 @@ struct BenchGemm: ParsableCommand {
         let allocations = AllocationCounter.bufferCount - buffersBefore
         let flops = 2 * Double(m) * Double(n) * Double(k)
         return GemmRow(shape: shape, rawSeconds: summaries[0].median, tensorSeconds: summaries[1].median,
+                       ratio: Timing.pairedRatio(reference: summaries[0], candidate: summaries[1]),
                        flops: flops, allocations: allocations)
     }
 }
@@ -149,10 +151,10 @@ struct GemmShape {
 struct GemmRow {
     var shape: GemmShape
     var rawSeconds: Double, tensorSeconds: Double
+    /// Tensor throughput over raw throughput (paired median, see ``Timing/pairedRatio(reference:candidate:)``).
+    var ratio: Double
     var flops: Double
     var allocations: Int
-
-    var ratio: Double { rawSeconds / tensorSeconds }
 
     static let header = pad("shape", 34) + " tr " + lpad("M", 5) + lpad("N", 5) + lpad("K", 5)
         + lpad("raw GF/s", 10) + lpad("tensor GF/s", 12) + lpad("ratio", 7) + lpad("raw us", 9) + lpad("tensor us", 10)

@@ -58,6 +58,13 @@ enum Timing {
         }
         return samples.map(TimingSummary.init)
     }
+
+    /// The median over repetitions of `reference[i] / candidate[i]`: a throughput ratio
+    /// built from measurements taken side by side, so a disturbance that slows one
+    /// repetition cancels out instead of landing on one side only.
+    static func pairedRatio(reference: TimingSummary, candidate: TimingSummary) -> Double {
+        TimingSummary(zip(reference.samples, candidate.samples).map { $0 / $1 }).median
+    }
 }
 
 /// The median, minimum and maximum of repeated measurements.
