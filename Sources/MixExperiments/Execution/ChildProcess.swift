@@ -41,6 +41,9 @@ struct ChildProcess {
     static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     static func spawn(_ command: LaunchCommand, log: URL, lockDescriptor: Int32?, parentDeathSignal: Bool) throws(SweepError) -> ChildProcess {
+        if command.executable.contains("/") && !FileManager.default.isExecutableFile(atPath: command.executable) {
+            throw SweepError("cannot start \(command.executable): no executable file there")
+        }
         var argv = [command.executable] + command.arguments
         var executable = command.executable
         if parentDeathSignal, let setpriv {

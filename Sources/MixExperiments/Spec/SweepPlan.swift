@@ -1,5 +1,6 @@
 import Foundation
 import MixAgents
+import MixEnvs
 
 /// One run of a sweep: its place in the plan, its id and its resolved configuration.
 public struct PlannedRun: Sendable, Codable, Equatable {
@@ -35,8 +36,13 @@ extension SweepSpec {
     public static let maximumRunCount = 100_000
 
     /// Expands the grid into runs, each checked with `TrainingConfiguration.problems`.
-    /// Rejects invalid combinations and duplicate runs, naming the keys and lines involved.
-    public func plan() throws(SweepSpecError) -> SweepPlan {
+    /// Rejects invalid combinations, duplicate runs and unknown environments, naming the
+    /// keys and lines involved.
+    ///
+    /// - Parameter nativeEnvironments: the native environment names `mixrl train` knows
+    ///   (those of `EnvironmentRegistry.standard` by default); bridge ids (`gym:`, `dmc:`,
+    ///   `metaworld:`) are checked for form only. Pass nil to skip the check.
+    public func plan(nativeEnvironments: [String]? = EnvironmentRegistry.standard.nativeIDs) throws(SweepSpecError) -> SweepPlan {
         let groups: [(variant: Int, settings: [GridSetting])] = grid.variants.isEmpty
             ? [(0, grid.settings)]
             : grid.variants.enumerated().map { n, v in
@@ -53,7 +59,11 @@ extension SweepSpec {
                 throw SweepSpecError("no environment: set environment = \"Pendulum-v1\" (or a list) in \(where_)", key: "grid.environment",
                                      at: grid.variants.first?.location ?? grid.settings.first?.location)
             }
-            for v in env.values { if let s = v.stringValue, !environments.contains(s) { environments.append(s) } }
+            for v in env.values {
+                guard let name = v.stringValue, !environments.contains(name) else { continue }
+                if let known = nativeEnvironments { try Self.checkEnvironment(name, known: known, setting: env) }
+                environments.append(name)
+            }
         }
         for preset in grid.presets where !environments.contains(preset.environment) {
             throw SweepSpecError("matches no environment of the grid (\(environments.joined(separator: ", ")))"
@@ -111,6 +121,18 @@ extension SweepSpec {
                        configuration: e.run.configuration)
         }
         return SweepPlan(name: name, runs: runs, varyingKeys: varying)
+    }
+
+    static func checkEnvironment(_ name: String, known: [String], setting: GridSetting) throws(SweepSpecError) {
+        let id: EnvironmentID
+        do { id = try EnvironmentID(parsing: name) } catch {
+            throw SweepSpecError("\(error)", key: setting.path, at: setting.location)
+        }
+        if case .native = id, !known.contains(name) {
+            throw SweepSpecError("unknown environment \"\(name)\"" + Suggestion.didYouMean(name, in: known)
+                                 + " (native: \(known.joined(separator: ", ")); bridged: gym:ID, dmc:DOMAIN-TASK, metaworld:TASK)",
+                                 key: setting.path, at: setting.location)
+        }
     }
 
     /// Sort key of an option in the plan order: environment, policy, components,

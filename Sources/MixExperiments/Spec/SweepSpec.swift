@@ -329,11 +329,12 @@ enum SpecReader {
             }
             return GridSetting(key: "seed", values: (0..<n).map { .integer(Int64($0)) }, isAxis: true, path: path, location: value.location)
         }
-        let s = try readSetting(value, key: "seed", type: .unsignedInteger, path: path)
-        if key == "seeds" && !s.isAxis {
-            throw SweepSpecError("expected a count (seeds = 3 means 0, 1, 2) or a list of seeds, found \(value.typeName)", key: path, at: value.location)
+        if key == "seeds" {
+            guard case .array = value.kind else {
+                throw SweepSpecError("expected a count (seeds = 3 means 0, 1, 2) or a list of seeds, found \(value.typeName)", key: path, at: value.location)
+            }
         }
-        return s
+        return try readSetting(value, key: "seed", type: .unsignedInteger, path: path)
     }
 
     // MARK: [sweep], [slurm], [report]

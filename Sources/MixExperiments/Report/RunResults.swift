@@ -1,0 +1,92 @@
+import Foundation
+
+/// One evaluation of a run (a row of `eval.csv`).
+public struct EvaluationPoint: Sendable, Equatable {
+    public var step: Int
+    /// Mean return over the evaluation episodes.
+    public var returnMean: Double
+
+    public init(step: Int, returnMean: Double) {
+        self.step = step
+        self.returnMean = returnMean
+    }
+}
+
+/// What a report needs from one run folder.
+public struct RunResult: Sendable {
+    public var id: String
+    public var folder: URL
+    /// `config.json` (or, for a run that has not started, the plan's configuration), by snake_case key.
+    public var configuration: [String: JSONValue]
+    public var evaluations: [EvaluationPoint]
+    public var status: RunStatus?
+    /// `wall_seconds` of the last line of `metrics.csv`.
+    public var wallSeconds: Double?
+
+    public init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: RunStatus?, wallSeconds: Double?) {
+        self.id = id
+        self.folder = folder
+        self.configuration = configuration
+        self.evaluations = evaluations
+        self.status = status
+        self.wallSeconds = wallSeconds
+    }
+
+    public var isFinished: Bool { status?.state == "finished" }
+
+    /// The last evaluation's mean return, or `final_return` of `status.json`.
+    public var finalReturn: Double? { evaluations.last?.returnMean ?? status?.finalReturn }
+}
+
+/// Reads run folders for reports.
+public enum RunResultLoader {
+    /// The runs of `folder`: a sweep folder's planned runs (from `plan.json`), else every
+    /// folder with a `config.json` under `folder/runs/` or directly under `folder`, or
+    /// `folder` itself if it is a run folder.
+    public static func load(from folder: URL) -> [RunResult] {
+        let sweep = SweepFolder(path: folder.path)
+        if let plan = sweep.loadPlan() {
+            return plan.plan.runs.map { run in
+                let fallback = (try? JSONValue(encoding: run.configuration).objectValue) ?? [:]
+                return load(run: sweep.runFolder(run.id), id: run.id, fallbackConfiguration: fallback)
+            }
+        }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: folder.appendingPathComponent("config.json").path) {
+            return [load(run: RunFolder(url: folder), id: folder.lastPathComponent, fallbackConfiguration: [:])]
+        }
+        var results: [RunResult] = []
+        for parent in [folder.appendingPathComponent("runs"), folder] {
+            guard let names = try? fm.contentsOfDirectory(atPath: parent.path) else { continue }
+            for name in names.sorted() {
+                let run = RunFolder(url: parent.appendingPathComponent(name))
+                if fm.fileExists(atPath: run.configFile.path) { results.append(load(run: run, id: name, fallbackConfiguration: [:])) }
+            }
+            if !results.isEmpty { break }
+        }
+        return results
+    }
+
+    static func load(run: RunFolder, id: String, fallbackConfiguration: [String: JSONValue]) -> RunResult {
+        var configuration = fallbackConfiguration
+        if let data = FileManager.default.contents(atPath: run.configFile.path), let json = JSONValue(parsing: data), !json.objectValue.isEmpty {
+            configuration = json.objectValue
+        }
+        let wall = FileTail.lastLines(of: run.metricsFile, count: 1, maxBytes: 4096).last
+            .flatMap { $0.split(separator: ",").dropFirst().first }.flatMap { Double($0) }
+        return RunResult(id: id, folder: run.url, configuration: configuration, evaluations: evaluations(run.evalFile),
+                         status: run.status(), wallSeconds: wall)
+    }
+
+    /// Rows of an `eval.csv` (columns found by their header names), sorted by step.
+    public static func evaluations(_ url: URL) -> [EvaluationPoint] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first, let stepColumn = header.firstIndex(of: "step"), let returnColumn = header.firstIndex(of: "return_mean") else { return [] }
+        var points: [Int: Double] = [:]
+        for row in lines.dropFirst() where row.count > max(stepColumn, returnColumn) {
+            if let step = Int(row[stepColumn]), let r = Double(row[returnColumn]) { points[step] = r }
+        }
+        return points.keys.sorted().map { EvaluationPoint(step: $0, returnMean: points[$0] ?? .nan) }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The mean evaluation return over seeds at one step, with its confidence interval.
+public struct CurvePoint: Sendable, Equatable {
+    public var step: Int
+    public var mean: Double
+    public var lower: Double
+    public var upper: Double
+    /// Seeds with an evaluation at this step.
+    public var seeds: Int
+}
+
+/// The runs of one configuration (all options but the seed), aggregated over seeds.
+public struct ConfigurationSummary: Sendable {
+    public var environment: String
+    /// `gaussian · rp`, `mixture K=5 · mrp`, plus other options that vary (`tau=0.01`).
+    public var label: String
+    /// The label without the component count (one series of final return against K).
+    public var familyLabel: String
+    public var policy: String
+    public var components: Int
+    public var estimator: String
+    /// Runs of the configuration (any state).
+    public var runs: Int
+    public var finishedRuns: Int
+    /// Runs with at least one evaluation (the seeds the statistics use).
+    public var seeds: Int
+    /// Final evaluation return: mean over seeds with a bootstrap interval.
+    public var finalReturn: ConfidenceInterval?
+    /// Interquartile mean of the final returns.
+    public var finalInterquartileMean: Double?
+    /// Mean evaluation return over training (normalized area under the learning curve), with interval.
+    public var area: ConfidenceInterval?
+    /// The report's threshold for the environment, if one is set.
+    public var threshold: Double?
+    /// Median over the seeds that reached `threshold` of the first step where they did.
+    public var stepsToThreshold: Double?
+    /// Seeds that reached `threshold`.
+    public var reachedThreshold: Int
+    /// Mean wall-clock seconds per run.
+    public var runSeconds: Double?
+    public var curve: [CurvePoint]
+    /// The run ids, in plan order.
+    public var runIDs: [String]
+}
+
+/// Every configuration of a sweep, aggregated over seeds.
+public struct SweepAggregate: Sendable {
+    public var summaries: [ConfigurationSummary]
+    /// Environments in the order of the runs.
+    public var environments: [String]
+    public var options: ReportOptions
+
+    /// Groups `results` by configuration (all options but `seed`) and aggregates each group.
+    public init(results: [RunResult], options: ReportOptions) {
+        self.options = options
+        var order: [String] = []
+        var groups: [String: [RunResult]] = [:]
+        for r in results {
+            var key = r.configuration
+            key["seed"] = nil
+            let text = JSONValue.object(key).canonicalText
+            if groups[text] == nil { order.append(text) }
+            groups[text, default: []].append(r)
+        }
+        var envs: [String] = []
+        for r in results { let e = r.configuration["environment"]?.description ?? "?"; if !envs.contains(e) { envs.append(e) } }
+        environments = envs
+
+        // Options that vary between configurations of one environment, beyond the main three.
+        let main: Set<String> = ["environment", "policy", "components", "estimator", "seed"]
+        var extras: [String: [String]] = [:]
+        for env in envs {
+            let configs = order.compactMap { groups[$0]?.first?.configuration }.filter { $0["environment"]?.description == env }
+            guard let first = configs.first else { continue }
+            extras[env] = Set(configs.flatMap(\.keys)).subtracting(main).filter { k in configs.contains { $0[k] != first[k] } }.sorted()
+        }
+
+        summaries = order.compactMap { key in
+            guard let runs = groups[key], let config = runs.first?.configuration else { return nil }
+            let env = config["environment"]?.description ?? "?"
+            return Self.summarize(runs, environment: env, extras: extras[env] ?? [], options: options)
+        }
+    }
+
+    static func summarize(_ runs: [RunResult], environment: String, extras: [String], options: ReportOptions) -> ConfigurationSummary {
+        let config = runs[0].configuration
+        let policy = config["policy"]?.description ?? "?"
+        let components = Int(config["components"]?.doubleValue ?? 1)
+        let estimator = config["estimator"]?.description ?? "?"
+        let extraText = extras.map { "\($0)=\(config[$0]?.description ?? "")" }.joined(separator: " ")
+        let family = ([policy, estimator].joined(separator: " · ") + (extraText.isEmpty ? "" : " " + extraText))
+        let label = (policy == "gaussian" && components == 1 ? "gaussian" : "\(policy) K=\(components)") + " · " + estimator
+            + (extraText.isEmpty ? "" : " " + extraText)
+
+        let evaluated = runs.filter { !$0.evaluations.isEmpty }
+        let finals = evaluated.compactMap(\.finalReturn).filter(\.isFinite)
+        let seed = options.bootstrapSeed
+        let finalCI = finals.isEmpty ? nil : Statistics.bootstrapInterval(finals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let areas = evaluated.map { r in Statistics.normalizedArea(x: r.evaluations.map { Double($0.step) }, y: r.evaluations.map(\.returnMean)) }.filter(\.isFinite)
+        let areaCI = areas.isEmpty ? nil : Statistics.bootstrapInterval(areas, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let threshold = options.thresholds[environment]
+        var reached: [Double] = []
+        if let threshold {
+            for r in evaluated { if let hit = r.evaluations.first(where: { $0.returnMean >= threshold }) { reached.append(Double(hit.step)) } }
+        }
+        let times = runs.filter(\.isFinished).compactMap(\.wallSeconds)
+
+        // Learning curve: at each evaluation step, the seeds evaluated there.
+        var bySteps: [Int: [Double]] = [:]
+        for r in evaluated { for e in r.evaluations where e.returnMean.isFinite { bySteps[e.step, default: []].append(e.returnMean) } }
+        let curveResamples = min(options.bootstrapResamples, 2_000)
+        let curve = bySteps.keys.sorted().compactMap { step -> CurvePoint? in
+            guard let values = bySteps[step] else { return nil }
+            let ci = Statistics.bootstrapInterval(values, confidence: options.confidence, resamples: curveResamples, seed: seed)
+            return CurvePoint(step: step, mean: ci.estimate, lower: ci.lower, upper: ci.upper, seeds: values.count)
+        }
+
+        return ConfigurationSummary(
+            environment: environment, label: label, familyLabel: family, policy: policy, components: components, estimator: estimator,
+            runs: runs.count, finishedRuns: runs.filter(\.isFinished).count, seeds: evaluated.count,
+            finalReturn: finalCI, finalInterquartileMean: finals.isEmpty ? nil : Statistics.interquartileMean(finals),
+            area: areaCI, threshold: threshold,
+            stepsToThreshold: reached.isEmpty ? nil : Statistics.quantile(sorted: reached.sorted(), 0.5), reachedThreshold: reached.count,
+            runSeconds: times.isEmpty ? nil : Statistics.mean(times), curve: curve, runIDs: runs.map(\.id))
+    }
+}
