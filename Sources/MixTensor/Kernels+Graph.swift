@@ -220,7 +220,10 @@ extension Kernels {
             let vi = beta2 * v[i] + c2 * (gi * gi)
             m[i] = mi
             v[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() * correction + epsilon)
+            // `abs` is exact here (v >= 0, NaN stays NaN) and lets LLVM prove the square
+            // root cannot set errno, so it becomes a vector instruction instead of a
+            // guarded scalar call to `sqrtf` (Linux compiles with -fmath-errno): 10x faster.
+            p[i] -= stepSize * mi / (Swift.abs(vi).squareRoot() * correction + epsilon)
         }
     }
 }
