@@ -40,5 +40,6 @@ let package = Package(
         .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs"]),
         .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents"]),
+        .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments"]),
     ]
 )
