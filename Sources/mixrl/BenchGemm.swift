@@ -1,6 +1,9 @@
 import ArgumentParser
 import COpenBLAS
 import MixRL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `mixrl bench gemm`: `Tensor.matmul(into:)` against raw `cblas_sgemm` on the same
 /// buffers, for every matrix product of a SAC update.
@@ -20,16 +23,18 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "Batch size (rows of a minibatch).") var batch = 256
     @Option(help: "Width of both hidden layers.") var hidden = 256
     @Option(help: "Mixture components K (the critic also runs on batch*K rows).") var components = 5
-    @Option(help: "Repetitions per shape (the median is reported).") var repetitions = 31
+    @Option(help: "Repetitions per shape (the median is reported).") var repetitions = 61
     @Option(help: "Target duration of one repetition of one side, in seconds (short repetitions dodge preemption).")
-    var repetitionSeconds = 0.003
+    var repetitionSeconds = 0.001
     @Option(help: "OpenBLAS threads.") var threads = 1
     @Option(help: "Tensor/raw throughput ratio every shape should reach.") var targetRatio = 0.95
     @Flag(help: "Exit with an error when a shape misses the target ratio.") var strict = false
 
     func run() throws {
         BLAS.setThreadCount(threads)
-        print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration) | threads: \(BLAS.threadCount)")
+        let environment = getenv("OPENBLAS_NUM_THREADS").map { String(cString: $0) } ?? "unset"
+        print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration) | threads: \(BLAS.threadCount)",
+              "(--threads \(threads), OPENBLAS_NUM_THREADS=\(environment))")
         print("# \(repetitions) interleaved repetitions of ~\(format(repetitionSeconds * 1e3, 1)) ms per side;",
               "GFLOP/s = 2 M N K / median time; ratio = median over repetitions of raw time / tensor time")
         let shapes = GemmShape.sacUpdate(observation: observation, action: action, batch: batch,
