@@ -4,6 +4,7 @@
 /// through the critic. Throws ``EstimatorError/requiresGaussian(estimator:componentCount:)``
 /// for a mixture, whose component choice it cannot differentiate.
 public struct RPEstimator: GradientEstimator {
+    /// The RP estimator (one sample per state).
     public init() {}
 
     public var description: String { "RP" }

@@ -1,0 +1,50 @@
+/// A policy that ignores the state: its logits `[1, K]`, means `[1, K*d]` and log-stds
+/// `[1, K*d]` are themselves the parameters (named `logits`, `means`, `log_stds`),
+/// repeated for every state of a batch. For bandits, and for measuring estimators against
+/// an exact reference through the same code path as a network policy. The log-stds are
+/// used as given unless a ``LogStdBound`` is set (then the parameters are raw values).
+public final class StateIndependentMixturePolicy<Scalar: TensorScalar>: MixturePolicy {
+    /// `[1, K]`.
+    public let logits: Parameter<Scalar>
+    /// `[1, K*d]`, component `k` in columns `k*d ..< (k+1)*d`.
+    public let means: Parameter<Scalar>
+    /// `[1, K*d]`: log-stds, or raw values under ``logStdBound``.
+    public let logStds: Parameter<Scalar>
+    public let squash: TanhSquash<Scalar>?
+    /// Applied to ``logStds`` when set.
+    public let logStdBound: LogStdBound?
+    public let stateSize: Int
+    public let parameters: ParameterSet<Scalar>
+
+    /// A policy with the given per-component values (`logits.count == K`, `means` and
+    /// `logStds` holding K rows of d entries, flattened).
+    public init(logits: [Scalar], means: [Scalar], logStds: [Scalar], squash: TanhSquash<Scalar>?,
+                logStdBound: LogStdBound? = nil, stateSize: Int = 1) {
+        let k = logits.count
+        precondition(k >= 1 && !means.isEmpty && means.count % k == 0 && logStds.count == means.count,
+                     "MixPolicy: \(k) logits need K*d means and log-stds, got \(means.count) and \(logStds.count)")
+        precondition(squash == nil || squash?.actionDimension == means.count / k,
+                     "MixPolicy: squash of dimension \(squash?.actionDimension ?? 0) for actions of dimension \(means.count / k)")
+        self.logits = Parameter(name: "logits", value: Tensor(shape: Shape(1, k), scalars: logits))
+        self.means = Parameter(name: "means", value: Tensor(shape: Shape(1, means.count), scalars: means))
+        self.logStds = Parameter(name: "log_stds", value: Tensor(shape: Shape(1, logStds.count), scalars: logStds))
+        self.squash = squash
+        self.logStdBound = logStdBound
+        self.stateSize = stateSize
+        parameters = ParameterSet([self.logits, self.means, self.logStds])
+    }
+
+    public var componentCount: Int { logits.value.count }
+    public var actionDimension: Int { means.value.count / componentCount }
+
+    public func distribution(states: Variable, on tape: Tape<Scalar>) -> SquashedGaussianMixture<Scalar> {
+        let rows = [Int32](repeating: 0, count: tape.shape(of: states)[0])
+        let rawLogStds = tape.gather(tape.bind(logStds), rows: rows)
+        return SquashedGaussianMixture(
+            mixture: GaussianMixture(
+                means: tape.gather(tape.bind(means), rows: rows),
+                logStds: logStdBound.map { $0.apply(rawLogStds, on: tape) } ?? rawLogStds,
+                logits: tape.gather(tape.bind(logits), rows: rows), on: tape),
+            squash: squash)
+    }
+}
