@@ -17,6 +17,8 @@ extension Tape {
     ///
     /// Cost: roughly twice the forward pass (each gemm becomes two, one per operand that
     /// needs a gradient); no allocation when shapes repeat.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(from output: Variable, seed: Tensor<Scalar>? = nil, accumulate: Bool = false) {
         let last = index(output)
         for i in 0..<count { nodes[i].gradientWritten = false }

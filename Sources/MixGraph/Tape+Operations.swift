@@ -10,6 +10,8 @@ extension Tape {
     /// a matrix; `a` is a matrix or, untransposed, a stack of rows of any rank whose
     /// leading dimensions fold into one gemm (K actions per state through one weight).
     /// Backward: two gemms (one per operand that needs a gradient).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func matmul(_ a: Variable, transposed transposeA: Bool = false,
                        _ b: Variable, transposed transposeB: Bool = false) -> Variable {
         let ai = index(a), bi = index(b)
@@ -22,6 +24,8 @@ extension Tape {
 
     /// `op(a[i]) * op(b[i])` for rank-3 `a` and `b` with one batch size (one gemm per
     /// batch entry). Backward: the same, per operand.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func batchedMatmul(_ a: Variable, transposed transposeA: Bool = false,
                               _ b: Variable, transposed transposeB: Bool = false) -> Variable {
         let ai = index(a), bi = index(b)
@@ -39,6 +43,8 @@ extension Tape {
     /// itself (`beta = 1`), so the bias costs one write pass and no extra read.
     /// Backward: `dW = gᵀ x` and `dx = g W` (one gemm each, skipped when not needed) and
     /// `db` = column sums of `g`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) -> Variable {
         let xi = index(x), wi = index(weight), bi = bias.map(index) ?? -1
         let xv = value(xi), wv = value(wi)
@@ -61,6 +67,8 @@ extension Tape {
 
     // MARK: Element-wise
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func unary(_ op: UnaryOp, _ x: Variable) -> Variable {
         let xi = index(x)
         let xv = value(xi)
@@ -69,6 +77,8 @@ extension Tape {
         return finish(i)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func binary(_ op: BinaryOp, _ a: Variable, _ b: Variable) -> Variable {
         let ai = index(a), bi = index(b)
         let x = value(ai), y = value(bi)
@@ -127,6 +137,8 @@ extension Tape {
 
     // MARK: Reductions and normalizations
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func reduce(_ op: ReductionOp, _ x: Variable, axis: Int) -> Variable {
         let xi = index(x)
         let xv = value(xi)
@@ -145,6 +157,8 @@ extension Tape {
     /// the saved output.
     public func logSumExp(_ x: Variable, axis: Int) -> Variable { reduce(.logSumExp, x, axis: axis) }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func reduceAll(_ x: Variable, mean: Bool) -> Variable {
         let xi = index(x)
         let xv = value(xi)
@@ -161,6 +175,8 @@ extension Tape {
     /// The mean of all elements, as a rank-0 value (the usual scalar loss).
     public func mean(_ x: Variable) -> Variable { reduceAll(x, mean: true) }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func normalize(_ op: NormalizationOp, _ x: Variable, axis: Int) -> Variable {
         let xi = index(x)
         let xv = value(xi)
@@ -197,6 +213,8 @@ extension Tape {
         return recordConcatenation(first: first, count: 2, axis: axis)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func recordConcatenation(first: Int, count partCount: Int, axis: Int) -> Variable {
         let reference = nodes[extraInputs[first]].shape
         graphRequire(axis >= 0 && axis < reference.rank, "axis \(axis) out of range for shape \(reference)")
@@ -223,6 +241,8 @@ extension Tape {
 
     /// Entries `range` of `axis` (a copy into the node's buffer). Backward adds the
     /// gradient into that block of a zeroed input gradient.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func slice(_ x: Variable, axis: Int, range: Range<Int>) -> Variable {
         let xi = index(x)
         let xv = value(xi)
@@ -237,6 +257,8 @@ extension Tape {
 
     /// Rows `indices` of axis 0 (repeats allowed; their gradients add up). The indices are
     /// copied into a reused side buffer.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gather(_ x: Variable, rows indices: UnsafeBufferPointer<Int32>) -> Variable {
         let xi = index(x)
         let xv = value(xi)
@@ -256,6 +278,8 @@ extension Tape {
 
     /// The same elements with another shape of equal count: a view (no copy forward; the
     /// backward pass copies the gradient once).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func reshape(_ x: Variable, to shape: Shape) -> Variable {
         let xi = index(x)
         graphRequire(nodes[xi].shape.count == shape.count, "cannot reshape \(nodes[xi].shape) to \(shape)")
@@ -266,6 +290,8 @@ extension Tape {
 
     /// `x` as a constant: the same value (a view, no copy), through which no gradient
     /// flows (the `stopgrad` of the LR and temperature losses).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func stopGradient(_ x: Variable) -> Variable {
         let xi = index(x)
         let i = push(.stopGradient, xi, requiresGradient: false)
