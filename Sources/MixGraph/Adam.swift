@@ -99,6 +99,7 @@ public struct AdamState<Scalar: TensorScalar>: Equatable, Sendable {
     /// Second-moment estimates `v`, one per parameter.
     public var secondMoments: [Tensor<Scalar>]
 
+    /// A state from its parts (moment tensors in the order of `names`).
     public init(stepCount: Int, names: [String], firstMoments: [Tensor<Scalar>], secondMoments: [Tensor<Scalar>]) {
         self.stepCount = stepCount
         self.names = names

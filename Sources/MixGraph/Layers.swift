@@ -11,7 +11,16 @@ public enum Initialization: Sendable, Hashable {
 
 /// An element-wise activation between layers.
 public enum Activation: Sendable, Hashable {
-    case identity, relu, tanh, sigmoid, softplus
+    /// No activation (a linear output).
+    case identity
+    /// `max(x, 0)`, the SAC default.
+    case relu
+    /// `tanh(x)`, smooth and bounded.
+    case tanh
+    /// `1 / (1 + exp(-x))`.
+    case sigmoid
+    /// `log(1 + exp(x))`, a smooth ReLU.
+    case softplus
 
     func apply<Scalar>(_ x: Variable, on tape: Tape<Scalar>) -> Variable {
         switch self {

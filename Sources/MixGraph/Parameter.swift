@@ -44,8 +44,11 @@ public struct ParameterSet<Scalar: TensorScalar>: RandomAccessCollection {
     /// The union of several sets in order (for example both critics under one optimizer).
     public init(joining sets: [ParameterSet<Scalar>]) { self.init(sets.flatMap(\.elements)) }
 
+    /// The first position (0).
     public var startIndex: Int { elements.startIndex }
+    /// One past the last position.
     public var endIndex: Int { elements.endIndex }
+    /// The parameter at `position` (O(1)).
     public subscript(position: Int) -> Parameter<Scalar> { elements[position] }
 
     /// The total number of scalars.

@@ -244,11 +244,13 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable, Senda
     /// What is wrong with it.
     public var problem: Problem
 
+    /// An error about the file at `path`.
     public init(path: String, problem: Problem) {
         self.path = path
         self.problem = problem
     }
 
+    /// The file, then the problem in words.
     public var description: String {
         switch problem {
         case .unreadable(let m): return "\(path): cannot read: \(m)"

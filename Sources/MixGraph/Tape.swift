@@ -8,6 +8,7 @@ public struct Variable: Hashable, Sendable, CustomStringConvertible {
     public let index: Int
     let stamp: UInt64
 
+    /// `Variable(#index)`.
     public var description: String { "Variable(#\(index))" }
 }
 

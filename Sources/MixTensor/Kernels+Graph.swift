@@ -6,7 +6,10 @@
 
 /// Which operand of a binary op a gradient is taken with respect to.
 public enum BinaryOperand: Sendable, Hashable {
-    case left, right
+    /// The first operand, `a` in `op(a, b)`.
+    case left
+    /// The second operand, `b` in `op(a, b)`.
+    case right
 }
 
 @inline(__always)
