@@ -6,8 +6,9 @@ public enum DefaultSweep {
     public static let text = """
         # MixRL's default sweep: does a mixture policy help, and does the estimator matter?
         # Gaussian RP against mixtures with K in {2, 5} under MRP and LR, two seeds each.
-        # The budgets are short on purpose (a few minutes on two cores); raise steps and
-        # seeds for results worth publishing.
+        # The budgets are short on purpose (a few minutes on two cores: 64x64 networks,
+        # 1k bandit steps, 6k Pendulum steps); raise them and the seeds for results worth
+        # publishing.
 
         [sweep]
         name = "default"
@@ -17,6 +18,7 @@ public enum DefaultSweep {
         [grid]
         environment = ["BimodalBandit-v0", "Pendulum-v1"]
         seeds = 2
+        hidden_sizes = [64, 64]
 
         [[grid.variant]]
         policy = "gaussian"
@@ -29,7 +31,7 @@ public enum DefaultSweep {
         estimator = ["mrp", "lr"]
 
         [preset."BimodalBandit-v0"]
-        steps = 2_000
+        steps = 1_000
         random_steps = 200
         eval_every = 200
         eval_episodes = 20
