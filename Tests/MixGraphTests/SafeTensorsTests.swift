@@ -214,36 +214,14 @@ struct SafeTensorsTests {
         expectProblem(path, .truncatedBody(expectedBytes: 24, actualBytes: 21), mentioning: ["cut.safetensors", "truncated", "24", "21"], loadAB)
     }
 
-    @Test func malformedHeaders() throws {
+    /// Every way a header can be malformed, one test case each: the error names the file
+    /// and says what is wrong.
+    @Test("malformed header", arguments: MalformedHeader.allCases)
+    func malformedHeader(_ kind: MalformedHeader) throws {
         let dir = try makeScratchDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
-        let body = [UInt8](repeating: 0, count: 24)
-        let entryA = "\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}"
-        let entryB = "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}"
-        var lengthBeyondFile = goodFile()
-        lengthBeyondFile[0] = 0xFF; lengthBeyondFile[1] = 0xFF
-        var hugeLength = goodFile()
-        hugeLength[6] = 0x01
-        let cases: [(String, [UInt8], String)] = [
-            ("short", [1, 2, 3], "fewer than the 8-byte header length"),
-            ("beyond", lengthBeyondFile, "exceeds the"),
-            ("huge", hugeLength, "limit"),
-            ("brace", withHeader("[\(entryA)]", body: body), "does not start with '{'"),
-            ("json", withHeader("{\(entryA),\(entryB)", body: body), "unterminated object"),
-            ("comma", withHeader("{\(entryA) \(entryB)}", body: body), "expected ',' or '}'"),
-            ("utf8", withHeader("{\"\u{00E9}\":1}", body: []).enumerated().map { $0.offset == 11 ? 0xFF : $0.element }, "UTF-8"),
-            ("duplicate", withHeader("{\(entryA),\(entryA),\(entryB)}", body: body), "duplicate key \"a\""),
-            ("dtype", withHeader("{\(entryA),\(entryB.replacingOccurrences(of: "F32", with: "F33"))}", body: body), "unknown dtype \"F33\""),
-            ("size", withHeader("{\(entryA),\(entryB.replacingOccurrences(of: "[2]", with: "[3]"))}", body: body), "needs 12"),
-            ("hole", withHeader("{\(entryA),\(entryB.replacingOccurrences(of: "[16,24]", with: "[20,28]"))}", body: body + [0, 0, 0, 0]), "hole or overlap"),
-            ("extra", withHeader("{\(entryA),\(entryB)}", body: body + [0]), "indexes 24 data bytes but 25"),
-            ("metadata", withHeader("{\"__metadata__\":{\"k\":1},\(entryA),\(entryB)}", body: body), "not a string"),
-            ("offsets", withHeader("{\(entryA),\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,16]}}", body: body), "data_offsets"),
-        ]
-        for (name, bytes, message) in cases {
-            let path = try writeCorrupt(bytes, "\(name).safetensors", in: dir)
-            expectProblem(path, mentioning: ["\(name).safetensors", "malformed safetensors header", message]) { p throws(SafeTensorsError) in
-                _ = try SafeTensors.read(p)
-            }
+        let path = try writeCorrupt(kind.bytes(good: goodFile(), withHeader: withHeader), "\(kind).safetensors", in: dir)
+        expectProblem(path, mentioning: ["\(kind).safetensors", "malformed safetensors header", kind.message]) { p throws(SafeTensorsError) in
+            _ = try SafeTensors.read(p)
         }
     }
 
@@ -260,6 +238,59 @@ struct SafeTensorsTests {
                                     "adam.safetensors", in: dir)
         expectProblem(path, mentioning: ["adam.safetensors", "step"]) { path throws(SafeTensorsError) in
             try Adam(parameters: ParameterSet([p])).load(from: path)
+        }
+    }
+}
+
+/// The corruptions of a safetensors header (length prefix and JSON) that must be rejected.
+enum MalformedHeader: String, CaseIterable, Sendable, CustomStringConvertible {
+    case shortFile, lengthBeyondFile, lengthOverLimit, notAnObject, unterminatedJSON, missingComma, invalidUTF8,
+         duplicateKey, unknownDtype, sizeMismatch, holeBetweenTensors, unindexedTrailingBytes, nonStringMetadata, reversedOffsets
+
+    var description: String { rawValue }
+
+    static let body = [UInt8](repeating: 0, count: 24)
+    static let entryA = "\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}"
+    static let entryB = "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}"
+
+    /// The corrupt file, from a valid one (`a` [2, 2] and `b` [2], F32) or a new header.
+    func bytes(good: [UInt8], withHeader: (String, [UInt8]) -> [UInt8]) -> [UInt8] {
+        let (a, b, body) = (MalformedHeader.entryA, MalformedHeader.entryB, MalformedHeader.body)
+        switch self {
+        case .shortFile: return [1, 2, 3]
+        case .lengthBeyondFile: var g = good; g[0] = 0xFF; g[1] = 0xFF; return g
+        case .lengthOverLimit: var g = good; g[6] = 0x01; return g
+        case .notAnObject: return withHeader("[\(a)]", body)
+        case .unterminatedJSON: return withHeader("{\(a),\(b)", body)
+        case .missingComma: return withHeader("{\(a) \(b)}", body)
+        case .invalidUTF8: return withHeader("{\"\u{00E9}\":1}", []).enumerated().map { $0.offset == 11 ? 0xFF : $0.element }
+        case .duplicateKey: return withHeader("{\(a),\(a),\(b)}", body)
+        case .unknownDtype: return withHeader("{\(a),\(b.replacingOccurrences(of: "F32", with: "F33"))}", body)
+        case .sizeMismatch: return withHeader("{\(a),\(b.replacingOccurrences(of: "[2]", with: "[3]"))}", body)
+        case .holeBetweenTensors: return withHeader("{\(a),\(b.replacingOccurrences(of: "[16,24]", with: "[20,28]"))}", body + [0, 0, 0, 0])
+        case .unindexedTrailingBytes: return withHeader("{\(a),\(b)}", body + [0])
+        case .nonStringMetadata: return withHeader("{\"__metadata__\":{\"k\":1},\(a),\(b)}", body)
+        case .reversedOffsets: return withHeader("{\(a),\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,16]}}", body)
+        }
+    }
+
+    /// Words the error must contain.
+    var message: String {
+        switch self {
+        case .shortFile: return "fewer than the 8-byte header length"
+        case .lengthBeyondFile: return "exceeds the"
+        case .lengthOverLimit: return "limit"
+        case .notAnObject: return "does not start with '{'"
+        case .unterminatedJSON: return "unterminated object"
+        case .missingComma: return "expected ',' or '}'"
+        case .invalidUTF8: return "UTF-8"
+        case .duplicateKey: return "duplicate key \"a\""
+        case .unknownDtype: return "unknown dtype \"F33\""
+        case .sizeMismatch: return "needs 12"
+        case .holeBetweenTensors: return "hole or overlap"
+        case .unindexedTrailingBytes: return "indexes 24 data bytes but 25"
+        case .nonStringMetadata: return "not a string"
+        case .reversedOffsets: return "data_offsets"
         }
     }
 }

@@ -98,4 +98,13 @@ struct TapeTests {
             #expect(w.gradient.scalars == [Double](repeating: Double(rows), count: 4))
         }
     }
+
+    @Test func aVariableKeptPastResetStopsTheProgram() async {
+        await #expect(processExitsWith: .failure) {
+            let tape = Tape<Double>()
+            let x = tape.input(Tensor([1, 2]))
+            tape.reset()
+            _ = tape.exp(x)
+        }
+    }
 }
