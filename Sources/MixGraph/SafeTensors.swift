@@ -1,3 +1,7 @@
+#if _endian(big)
+#error("safetensors data is little-endian; MixGraph copies tensor bytes as they are in memory")
+#endif
+
 /// The safetensors format (https://github.com/huggingface/safetensors), encoded and
 /// decoded in memory; reading and writing files is in `SafeTensors+Files.swift`.
 ///
@@ -8,10 +12,6 @@
 /// buffer, little-endian, row-major, entirely indexed with no holes or overlaps.
 /// Writers here pad the header with spaces so the data starts 8-byte aligned, as the
 /// reference implementation does.
-#if _endian(big)
-#error("safetensors data is little-endian; MixGraph copies tensor bytes as they are in memory")
-#endif
-
 public enum SafeTensors {
     /// The reference implementation's limit on the header length (100 MB), which keeps a
     /// corrupt length from requesting an absurd allocation.
