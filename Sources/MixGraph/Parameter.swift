@@ -27,7 +27,9 @@ public final class Parameter<Scalar: TensorScalar> {
 }
 
 /// An ordered collection of ``Parameter``s (a network's, or several networks' for one
-/// optimizer) with the whole-network operations of an RL update. None of them allocates.
+/// optimizer) with the whole-network operations of an RL update. None of them allocates,
+/// not even on the heap: the loops index the arrays (a `zip` in unspecialized generic
+/// code cost one `malloc` per parameter).
 public struct ParameterSet<Scalar: TensorScalar>: RandomAccessCollection {
     /// The parameters, in order.
     public let elements: [Parameter<Scalar>]
@@ -61,7 +63,9 @@ public struct ParameterSet<Scalar: TensorScalar>: RandomAccessCollection {
     /// initializing a target network. One pass, no allocation.
     public func copyValues(from source: ParameterSet<Scalar>) {
         graphRequire(count == source.count, "copyValues from \(source.count) parameters into \(count)")
-        for (p, q) in zip(elements, source.elements) where p !== q { p.value.copyElements(from: q.value) }
+        for k in elements.indices where elements[k] !== source.elements[k] {
+            elements[k].value.copyElements(from: source.elements[k].value)
+        }
     }
 
     /// Polyak averaging toward `source`: `value = tau * source + (1 - tau) * value` for
@@ -69,7 +73,7 @@ public struct ParameterSet<Scalar: TensorScalar>: RandomAccessCollection {
     /// parameter, no allocation.
     public func polyakUpdate(toward source: ParameterSet<Scalar>, tau: Scalar) {
         graphRequire(count == source.count, "polyakUpdate toward \(source.count) parameters from \(count)")
-        for (p, q) in zip(elements, source.elements) { p.value.interpolate(toward: q.value, fraction: tau) }
+        for k in elements.indices { elements[k].value.interpolate(toward: source.elements[k].value, fraction: tau) }
     }
 
     /// Sets every gradient to zero (only needed before ``Tape/backward(from:seed:accumulate:)``
