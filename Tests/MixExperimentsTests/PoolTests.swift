@@ -110,11 +110,11 @@ struct PoolFixture: Sendable {
         return nil
     }
 
-    /// Starts `mixrl sweep SPEC` as its own process.
-    func startPool(_ mixrl: String, spec: String) throws -> Process {
+    /// Starts `mixrl sweep SPEC` as its own process (with the fake `train` unless `realTrain`).
+    func startPool(_ mixrl: String, spec: String, realTrain: Bool = false) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mixrl)
-        p.arguments = ["sweep", spec, "--train-command", launcher.executable, "--no-report", "--progress-interval", "0.5"]
+        p.arguments = ["sweep", spec, "--no-report", "--progress-interval", "0.5"] + (realTrain ? [] : ["--train-command", launcher.executable])
         p.environment = ProcessInfo.processInfo.environment.merging(
             ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.05", "FAKE_STATE": root.path]) { $1 }
         let log = root.appendingPathComponent("pool-\(UUID().uuidString.prefix(4)).log")
@@ -340,16 +340,69 @@ final class Recorder: SweepProgressReporter {
         #expect(f.evaluations(folder, plan) == f.evaluations(referenceFolder, plan))
     }
 
-    @Test(.disabled("TODO(issue 6): needs `mixrl train`; enable once SAC lands. Same as above with the real trainer, and bit-identical eval.csv/metrics."))
-    func realTrainSweepInterruptedAndResumedMatchesUninterrupted() throws {
-        let mixrl = try #require(PoolFixture.mixrlExecutable())
+    @Test func realTrainSweepInterruptedAndResumedMatchesUninterrupted() throws {
+        let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
-        let spec = try f.writeSpec(steps: 600)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mixrl)
-        p.arguments = ["sweep", spec, "--set", "random_steps=100", "--set", "batch_size=32", "--set", "hidden_sizes=[16, 16]"]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        func writeSpec(_ out: String) throws -> String {
+            let path = f.root.appendingPathComponent("\(out).toml").path
+            try """
+                [sweep]
+                name = "real"
+                out = "\(f.root.appendingPathComponent(out).path)"
+                jobs = 2
+
+                [grid]
+                environment = "BimodalBandit-v0"
+                seeds = 2
+                steps = 600
+                random_steps = 50
+                eval_every = 100
+                eval_episodes = 3
+                checkpoint_every = 200
+                batch_size = 16
+                hidden_sizes = [16, 16]
+
+                [[grid.variant]]
+                policy = "gaussian"
+                estimator = "rp"
+
+                [[grid.variant]]
+                policy = "mixture"
+                components = 3
+                estimator = "mrp"
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let reference = try f.startPool(mixrl, spec: try writeSpec("reference"), realTrain: true)
+        #expect(PoolFixture.wait(120) { !reference.isRunning })
+        #expect(reference.terminationStatus == 0)
+
+        let spec = try writeSpec("interrupted")
+        let runs = f.root.appendingPathComponent("interrupted/runs")
+        let pool = try f.startPool(mixrl, spec: spec, realTrain: true)
+        // Interrupt once a run has logged some training.
+        #expect(PoolFixture.wait(60) {
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+            return folders.contains { RunFolder(url: runs.appendingPathComponent($0)).lastLoggedStep() ?? 0 >= 150 }
+        })
+        kill(pool.processIdentifier, SIGINT)
+        #expect(PoolFixture.wait(60) { !pool.isRunning })
+        #expect(pool.terminationStatus == 130)
+        let restart = try f.startPool(mixrl, spec: spec, realTrain: true)
+        #expect(PoolFixture.wait(120) { !restart.isRunning })
+        #expect(restart.terminationStatus == 0)
+
+        let plan = try SweepSpec.load(path: spec).plan()
+        let done = SweepFolder(path: f.root.appendingPathComponent("interrupted").path)
+        let ref = SweepFolder(path: f.root.appendingPathComponent("reference").path)
+        #expect(plan.runs.contains { (try? String(contentsOf: done.logFile($0.id), encoding: .utf8))?.contains(": resume at ") == true },
+                "no run was resumed, so the interruption tested nothing")
+        for run in plan.runs {
+            #expect(done.runFolder(run.id).isFinished)
+            let a = try String(contentsOf: done.runFolder(run.id).evalFile, encoding: .utf8)
+            let b = try String(contentsOf: ref.runFolder(run.id).evalFile, encoding: .utf8)
+            #expect(a == b, "run \(run.id): eval.csv differs from the uninterrupted sweep")
+            #expect(done.runFolder(run.id).status()?.finalReturn == ref.runFolder(run.id).status()?.finalReturn)
+        }
     }
 }

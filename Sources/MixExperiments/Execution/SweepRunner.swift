@@ -179,7 +179,8 @@ public final class SweepRunner {
             lock.release()  // the child holds it now
             record.outcome = "running"
             records[index] = record
-            let startStep = action == .start(configuration: folder.configFile(run.id), folder: runFolder.url) ? 0 : (runFolder.lastLoggedStep() ?? 0)
+            var startStep = 0
+            if case .resume = action { startStep = runFolder.lastLoggedStep() ?? 0 }
             active.append(Active(run: run, process: process, started: Date(), startStep: startStep))
             progress?.report(.runStarted(run, action: action.name, attempt: record.attempts, snapshot()))
             return true

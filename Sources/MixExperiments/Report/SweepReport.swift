@@ -193,14 +193,15 @@ public struct SweepReport: Sendable {
         String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") ? $0 : "-" })
     }
 
-    /// A value with three to four significant digits.
+    /// A value with three to four significant digits (magnitudes below 5e-4 show as 0.000;
+    /// the CSV files keep full precision).
     static func format(_ v: Double) -> String {
         guard v.isFinite else { return "—" }
         let a = abs(v)
+        if a < 5e-4 { return "0.000" }
         if a >= 1000 { return String(format: "%.0f", v) }
         if a >= 10 { return String(format: "%.1f", v) }
-        if a >= 0.1 || a == 0 { return String(format: "%.3f", v) }
-        return String(format: "%.3g", v)
+        return String(format: "%.3f", v)
     }
 
     static func format(_ ci: ConfidenceInterval) -> String {

@@ -1,0 +1,164 @@
+import Foundation
+
+/// Composite Gauss-Legendre quadrature in `Double`, for the exact reference gradients of
+/// the bandit problems (adapted from the reference of the `MixPolicy` tests).
+///
+/// Why this rule: the integrands are smooth but have narrow features (reward bumps of
+/// width 0.05, components of width ~0.3), so equal panels narrower than every feature,
+/// each with an 8-point Gauss-Legendre rule (exact for polynomials of degree 15), reach
+/// machine precision without any adaptivity that could miss a feature.
+public enum GaussLegendre {
+    /// Nodes and weights of the `n`-point rule on [-1, 1], by Newton's iteration on the
+    /// Legendre recurrence (converges to machine precision). Cost: O(n^2) per node.
+    public static func rule(order n: Int) -> (nodes: [Double], weights: [Double]) {
+        var nodes = [Double](repeating: 0, count: n), weights = nodes
+        for i in 0..<(n + 1) / 2 {
+            var x = cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
+            var derivative = 0.0
+            for _ in 0..<100 {
+                // Legendre recurrence: afterwards p1 = P_n(x) and p0 = P_{n-1}(x).
+                var p0 = 1.0, p1 = x
+                if n >= 2 {
+                    for j in 2...n {
+                        let p2 = ((2 * Double(j) - 1) * x * p1 - (Double(j) - 1) * p0) / Double(j)
+                        p0 = p1; p1 = p2
+                    }
+                }
+                derivative = Double(n) * (x * p1 - p0) / (x * x - 1)
+                let step = p1 / derivative
+                x -= step
+                if abs(step) < 1e-16 { break }
+            }
+            nodes[i] = -x; nodes[n - 1 - i] = x
+            let w = 2 / ((1 - x * x) * derivative * derivative)
+            weights[i] = w; weights[n - 1 - i] = w
+        }
+        return (nodes, weights)
+    }
+
+    /// `int_lower^upper f` for a vector-valued `f` (every result of length `dimension`),
+    /// with `panels` equal panels of the `order`-point rule. Cost: `panels * order` calls of `f`.
+    public static func integrate(lower: Double, upper: Double, panels: Int, order: Int = 8, dimension: Int,
+                                 _ f: (Double) -> [Double]) -> [Double] {
+        let rule = rule(order: order)
+        let h = (upper - lower) / Double(max(panels, 1))
+        var total = [Double](repeating: 0, count: dimension)
+        for p in 0..<max(panels, 1) {
+            let mid = lower + (Double(p) + 0.5) * h
+            for (x, w) in zip(rule.nodes, rule.weights) {
+                let v = f(mid + 0.5 * h * x)
+                for i in 0..<dimension { total[i] += 0.5 * h * w * v[i] }
+            }
+        }
+        return total
+    }
+}
+
+/// The soft objective `J = E_pi[Q(a) - alpha log pi(a)]` of a one-dimensional Gaussian
+/// mixture squashed to `a = scale * tanh(u) + bias`, and its exact gradient with respect to
+/// every logit, mean and log-std, by quadrature over the pre-squash point `u`. Written in
+/// plain `Double` arithmetic, independently of `MixPolicy`, so that it can serve as the
+/// reference of the estimators.
+///
+/// The gradient uses the score identity `grad J = int grad p(u) f(u) du` with
+/// `f = Q(a(u)) - alpha log pi(a(u))` (the term from `log pi` inside `f` integrates to
+/// `alpha int grad p = 0`) and the analytic `grad p`:
+/// `dp/dz_k = w_k (N_k - p)`, `dp/dmu_k = w_k N_k (u - mu_k) / sigma_k^2`,
+/// `dp/dlog sigma_k = w_k N_k ((u - mu_k)^2 / sigma_k^2 - 1)`.
+/// The actor *loss* of the estimators is `-J`; ``lossGradient()`` is its gradient.
+public struct ExactSoftObjective: Sendable {
+    /// Component logits `z` (K entries).
+    public var logits: [Double]
+    /// Component means of `u` (K entries).
+    public var means: [Double]
+    /// Component log-standard-deviations of `u` (K entries).
+    public var logStds: [Double]
+    /// Half-width of the action interval.
+    public var scale: Double
+    /// Centre of the action interval.
+    public var bias: Double
+    /// The (expected) reward of an action, `Q(a)`.
+    public var reward: @Sendable (Double) -> Double
+    /// The entropy temperature.
+    public var alpha: Double
+    /// The widest panel of the quadrature in `u`; it must resolve the narrowest feature of
+    /// `Q(a(u))` (a tenth of a reward bump's width in `u` is ample).
+    public var panelWidth: Double
+
+    /// The objective of a K-component mixture; the three lists must have K entries.
+    public init(logits: [Double], means: [Double], logStds: [Double], scale: Double = 2, bias: Double = 0,
+                alpha: Double, panelWidth: Double = 0.004, reward: @escaping @Sendable (Double) -> Double) {
+        precondition(!logits.isEmpty && means.count == logits.count && logStds.count == logits.count,
+                     "MixExperiments: \(logits.count) logits need as many means and log-stds, got \(means.count) and \(logStds.count)")
+        self.logits = logits
+        self.means = means
+        self.logStds = logStds
+        self.scale = scale
+        self.bias = bias
+        self.alpha = alpha
+        self.panelWidth = panelWidth
+        self.reward = reward
+    }
+
+    /// The number of components K.
+    public var componentCount: Int { logits.count }
+
+    /// The mixture weights `softmax(z)`.
+    public var weights: [Double] {
+        let m = logits.max() ?? 0
+        let e = logits.map { exp($0 - m) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+
+    /// `log |da/du| = log scale + log sech^2 u`, with
+    /// `log sech^2 u = log 4 - 2|u| - 2 log1p(exp(-2|u|))` (no cancellation for large `|u|`).
+    func logJacobian(_ u: Double) -> Double {
+        let x = abs(u)
+        return log(scale) + log(4.0) - 2 * x - 2 * log1p(exp(-2 * x))
+    }
+
+    /// `log pi(a(u))`: the mixture's log-density of `u` by log-sum-exp, minus the log-Jacobian.
+    func logDensity(preSquash u: Double, weights w: [Double]) -> Double {
+        var terms = [Double](repeating: 0, count: componentCount)
+        for k in 0..<componentCount {
+            let z = (u - means[k]) / exp(logStds[k])
+            terms[k] = log(w[k]) - 0.5 * z * z - logStds[k] - 0.5 * log(2 * Double.pi)
+        }
+        let m = terms.max() ?? -.infinity
+        return m + log(terms.reduce(0) { $0 + exp($1 - m) }) - logJacobian(u)
+    }
+
+    /// `J` and `dJ/d(logits, means, logStds)` (3K entries, in that order). Cost: a few
+    /// thousand panels of 8 nodes, O(K) per node.
+    public func valueAndGradient() -> (value: Double, gradient: [Double]) {
+        let k = componentCount, w = weights, s = logStds.map { exp($0) }
+        let lower = (0..<k).map { means[$0] - 12 * s[$0] }.min() ?? -1
+        let upper = (0..<k).map { means[$0] + 12 * s[$0] }.max() ?? 1
+        let width = min(panelWidth, 0.1 * (s.min() ?? 1))
+        let panels = Int(((upper - lower) / width).rounded(.up))
+        let v = GaussLegendre.integrate(lower: lower, upper: upper, panels: panels, dimension: 1 + 3 * k) { u in
+            let f = reward(scale * tanh(u) + bias) - alpha * logDensity(preSquash: u, weights: w)
+            var n = [Double](repeating: 0, count: k)
+            var p = 0.0
+            for j in 0..<k {
+                let z = (u - means[j]) / s[j]
+                n[j] = exp(-0.5 * z * z) / (s[j] * (2 * Double.pi).squareRoot())
+                p += w[j] * n[j]
+            }
+            var out = [Double](repeating: 0, count: 1 + 3 * k)
+            out[0] = p * f
+            for j in 0..<k {
+                let z = (u - means[j]) / s[j]
+                out[1 + j] = w[j] * (n[j] - p) * f
+                out[1 + k + j] = w[j] * n[j] * z / s[j] * f
+                out[1 + 2 * k + j] = w[j] * n[j] * (z * z - 1) * f
+            }
+            return out
+        }
+        return (v[0], Array(v.dropFirst()))
+    }
+
+    /// The gradient of the actor loss `-J` with respect to (logits, means, logStds).
+    public func lossGradient() -> [Double] { valueAndGradient().gradient.map { -$0 } }
+}
