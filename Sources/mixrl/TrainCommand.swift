@@ -8,9 +8,16 @@ import Synchronization
 let receivedStopSignal = Atomic<Int32>(0)
 
 /// Makes SIGINT and SIGTERM request a clean stop instead of killing the process.
+/// The two signals are also unblocked: a process inherits its parent's signal mask, and
+/// some launchers (test runners, job schedulers) start children with them blocked.
 func installStopHandlers() {
     signal(SIGINT) { receivedStopSignal.store($0, ordering: .relaxed) }
     signal(SIGTERM) { receivedStopSignal.store($0, ordering: .relaxed) }
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// `mixrl train`: one SAC run into a run folder (docs/run-folder.md).

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import MixAgents
+
+/// The `mixrl` executable built beside the test bundle (scripts/test.sh builds it first).
+func mixrlExecutable() throws -> URL {
+    let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+    var dir = exe.deletingLastPathComponent()
+    // The test runner lives in <build>/<config>/ or inside a bundle below it.
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("mixrl")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "the mixrl executable was not found beside the test bundle: run `swift build` first" }
+    }
+    throw Missing()
+}
+
+func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["OPENBLAS_NUM_THREADS"] = "1"
+    p.environment = environment
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
+@Suite(.serialized) struct KillAndResumeTests {
+    /// SIGKILL at an arbitrary step after the first checkpoint (no chance to save), then
+    /// `--resume`: metrics, evaluations and parameters end bit-identical to a run that
+    /// was never interrupted.
+    @Test func sigkillThenResumeEqualsUninterruptedRun() throws {
+        let mixrl = try mixrlExecutable()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.json")
+        var c = smallConfiguration(policy: .mixture, seed: 11)
+        c.steps = 3_000
+        c.checkpointEvery = 500
+        c.evalEvery = 1_000
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        try encoder.encode(c).write(to: config)
+
+        let straight = dir.appendingPathComponent("straight"), killed = dir.appendingPathComponent("killed")
+        let reference = try launch(mixrl, ["train", "--config", config.path, "--out", straight.path, "--plain"])
+        let victim = try launch(mixrl, ["train", "--config", config.path, "--out", killed.path, "--plain"])
+        // Wait for the first checkpoint, then a little more, then kill without warning.
+        let ckpt = killed.appendingPathComponent("checkpoints/latest.ckpt")
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: ckpt.path) && victim.isRunning && Date() < deadline { usleep(20_000) }
+        usleep(UInt32.random(in: 50_000...400_000))
+        #expect(victim.isRunning, "the run finished before it could be killed; lengthen it")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal)
+
+        let resumed = try launch(mixrl, ["train", "--resume", killed.path, "--plain"])
+        resumed.waitUntilExit()
+        reference.waitUntilExit()
+        #expect(resumed.terminationStatus == 0)
+        #expect(reference.terminationStatus == 0)
+        #expect(try metricsWithoutTime(killed) == metricsWithoutTime(straight))
+        #expect(try fileText(killed, "eval.csv") == fileText(straight, "eval.csv"))
+        // The final checkpoints hold the same parameters, optimizer moments and replay data.
+        let a = try Trainer.resume(runDirectory: killed), b = try Trainer.resume(runDirectory: straight)
+        #expect(parameterBits(a.agent) == parameterBits(b.agent))
+    }
+
+    /// SIGTERM (what Slurm sends before a time limit) checkpoints and exits with 143.
+    @Test func sigtermCheckpointsAndExits143() throws {
+        let mixrl = try mixrlExecutable()
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        let p = try launch(mixrl, ["train", "--out", run.path, "--steps", "50000000", "--set", "random_steps=50000000", "--eval-every", "0", "--plain"])
+        let metrics = run.appendingPathComponent("config.json")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: metrics.path) && Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143)
+        #expect(try fileText(run, "status.json").contains("\"interrupted\""))
+        #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/latest.ckpt").path))
+    }
+}
