@@ -7,7 +7,9 @@
 /// (`scontrol requeue JOB_INDEX`) so that it resumes from the checkpoint. Runs lost to a
 /// node failure or preemption are requeued by Slurm (`--requeue`) and resume the same way.
 public struct SlurmArrayScript: Sendable {
+    /// The runs, one per array index.
     public var plan: SweepPlan
+    /// The `[slurm]` options.
     public var options: SlurmOptions
     /// The `mixrl` executable on the cluster.
     public var mixrl: String
@@ -24,6 +26,7 @@ public struct SlurmArrayScript: Sendable {
     /// BLAS threads per run.
     public var threadsPerRun: Int
 
+    /// A script for `plan`; paths should be absolute, as the tasks see them.
     public init(plan: SweepPlan, options: SlurmOptions, mixrl: String, specPath: String, overrides: [String], extraArguments: [String] = [],
                 workingDirectory: String, sweepFolder: String, threadsPerRun: Int) {
         self.plan = plan

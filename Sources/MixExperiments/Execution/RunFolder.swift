@@ -4,10 +4,14 @@ import Foundation
 public struct RunStatus: Sendable, Equatable {
     /// `finished`, `failed` or `interrupted`.
     public var state: String
+    /// The environment step reached.
     public var step: Int?
+    /// The last evaluation return, if the run evaluated.
     public var finalReturn: Double?
+    /// Why the run failed, for `failed`.
     public var error: String?
 
+    /// A status with the given fields.
     public init(state: String, step: Int? = nil, finalReturn: Double? = nil, error: String? = nil) {
         self.state = state
         self.step = step
@@ -31,12 +35,18 @@ public struct RunFolder: Sendable {
     /// The folder.
     public let url: URL
 
+    /// The run folder at `url` (which need not exist yet).
     public init(url: URL) { self.url = url }
 
+    /// `status.json`: written atomically at the end.
     public var statusFile: URL { url.appendingPathComponent("status.json") }
+    /// `config.json`: the resolved configuration.
     public var configFile: URL { url.appendingPathComponent("config.json") }
+    /// `eval.csv`: one row per evaluation.
     public var evalFile: URL { url.appendingPathComponent("eval.csv") }
+    /// `metrics.csv`: one row per logged event.
     public var metricsFile: URL { url.appendingPathComponent("metrics.csv") }
+    /// `checkpoints/latest.ckpt`: what `--resume` continues from.
     public var checkpointFile: URL { url.appendingPathComponent("checkpoints/latest.ckpt") }
 
     /// Whether the folder exists at all.

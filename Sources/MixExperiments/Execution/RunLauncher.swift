@@ -18,11 +18,14 @@ public enum RunAction: Sendable, Equatable {
 
 /// A command line to execute.
 public struct LaunchCommand: Sendable, Equatable {
+    /// The program to run (a path, or a name looked up in `PATH`).
     public var executable: String
+    /// Its arguments (without the program name).
     public var arguments: [String]
     /// Variables added to (or replacing those of) the sweep's own environment.
     public var environment: [String: String]
 
+    /// A command line.
     public init(executable: String, arguments: [String], environment: [String: String] = [:]) {
         self.executable = executable
         self.arguments = arguments
@@ -39,10 +42,12 @@ public protocol RunLauncher: Sendable {
 /// `EXECUTABLE [LEADING...] train --config C --out D` or `... train --resume D`: the
 /// contract of `mixrl train` (docs/run-folder.md).
 public struct TrainCommandLauncher: RunLauncher {
+    /// The program standing in for `mixrl` (its first argument is `train`).
     public var executable: String
     /// Arguments before `train` (for a script run by an interpreter, the script).
     public var leadingArguments: [String]
 
+    /// A launcher running `executable [leadingArguments...] train ...`.
     public init(executable: String, leadingArguments: [String] = []) {
         self.executable = executable
         self.leadingArguments = leadingArguments
@@ -54,6 +59,7 @@ public struct TrainCommandLauncher: RunLauncher {
         return TrainCommandLauncher(executable: path)
     }
 
+    /// The `train` command line for `action`.
     public func command(for action: RunAction) -> LaunchCommand {
         switch action {
         case .start(let configuration, let folder):

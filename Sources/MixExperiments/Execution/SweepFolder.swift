@@ -3,8 +3,11 @@ import MixAgents
 
 /// A failure to run a sweep that is not a fault of its spec: folders, locks, processes.
 public struct SweepError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, naming the file, folder or program.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
@@ -12,11 +15,13 @@ public struct SweepError: Error, Sendable, CustomStringConvertible {
 public struct PlanFile: Sendable, Codable, Equatable {
     /// Format version of this file.
     public var version: Int = 1
+    /// The runs.
     public var plan: SweepPlan
     /// The spec file the plan came from.
     public var specSource: String
     /// The `--set` overrides applied.
     public var overrides: [String]
+    /// The spec's `[report]` options, for `mixrl report`.
     public var report: ReportOptions
 }
 
@@ -34,19 +39,31 @@ public struct PlanFile: Sendable, Codable, Equatable {
 /// OUT/slurm/               the sbatch script and Slurm's output files
 /// ```
 public struct SweepFolder: Sendable {
+    /// The sweep folder.
     public let url: URL
 
+    /// The sweep folder at `path` (relative paths resolve against the current directory).
     public init(path: String) { url = URL(fileURLWithPath: path).standardizedFileURL }
 
+    /// `plan.json`.
     public var planFile: URL { url.appendingPathComponent("plan.json") }
+    /// `sweep.toml`: the spec as read.
     public var specFile: URL { url.appendingPathComponent("sweep.toml") }
+    /// `summary.json`: the last invocation's outcome per run.
     public var summaryFile: URL { url.appendingPathComponent("summary.json") }
+    /// `report/`.
     public var reportFolder: URL { url.appendingPathComponent("report") }
+    /// `slurm/`: the sbatch script and Slurm's output files.
     public var slurmFolder: URL { url.appendingPathComponent("slurm") }
+    /// `.sweep.lock`: held by the local pool running in this folder.
     public var sweepLockFile: URL { url.appendingPathComponent(".sweep.lock") }
+    /// The folder of run `id`.
     public func runFolder(_ id: String) -> RunFolder { RunFolder(url: url.appendingPathComponent("runs/\(id)")) }
+    /// The configuration file of run `id`.
     public func configFile(_ id: String) -> URL { url.appendingPathComponent("configs/\(id).json") }
+    /// The log of run `id`'s processes.
     public func logFile(_ id: String) -> URL { url.appendingPathComponent("logs/\(id).log") }
+    /// The lock file of run `id`.
     public func lockFile(_ id: String) -> URL { url.appendingPathComponent("locks/\(id).lock") }
 
     /// Creates the folders and writes `plan.json`, `sweep.toml` and every run's

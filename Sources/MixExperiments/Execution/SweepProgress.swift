@@ -6,6 +6,7 @@ public struct SweepSnapshot: Sendable, Equatable {
     public var finished: Int
     /// Runs found finished when the sweep started (skipped).
     public var skipped: Int
+    /// Runs whose process is running.
     public var running: Int
     /// Runs that failed and will not be tried again in this invocation.
     public var failed: Int
@@ -44,8 +45,11 @@ public protocol SweepProgressReporter: AnyObject {
 
 /// One run's result in a sweep invocation.
 public struct RunRecord: Sendable, Codable, Equatable {
+    /// The run's index in the plan.
     public var index: Int
+    /// The run's id.
     public var id: String
+    /// The options that vary across the plan.
     public var label: String
     /// `finished`, `skipped` (finished before), `failed`, `interrupted` or `pending`.
     public var outcome: String
@@ -61,14 +65,20 @@ public struct RunRecord: Sendable, Codable, Equatable {
 
 /// The outcome of a sweep invocation, as written to `summary.json`.
 public struct SweepSummary: Sendable, Codable, Equatable {
+    /// The sweep's name.
     public var name: String
+    /// The sweep folder.
     public var folder: String
+    /// When the invocation started (ISO 8601).
     public var startedAt: String
+    /// How long the invocation took.
     public var seconds: Double
     /// The signal that interrupted the sweep, if one did.
     public var interruptedBy: Int32?
+    /// Every run the invocation was responsible for, in plan order.
     public var runs: [RunRecord]
 
+    /// How many runs ended with `outcome`.
     public func count(_ outcome: String) -> Int { runs.filter { $0.outcome == outcome }.count }
     /// Whether every run is finished (now or before).
     public var allFinished: Bool { runs.allSatisfy { $0.outcome == "finished" || $0.outcome == "skipped" } }

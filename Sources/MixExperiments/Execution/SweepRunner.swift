@@ -35,6 +35,7 @@ public final class SweepRunner {
         /// Seconds to wait for an earlier process still holding a run before failing it.
         public var lockWaitSeconds: Double = 600
 
+        /// The defaults: one job, one retry, one BLAS thread.
         public init() {}
     }
 
@@ -44,6 +45,7 @@ public final class SweepRunner {
     let options: Options
     weak var progress: (any SweepProgressReporter)?
 
+    /// A pool for `plan` writing into `folder`; `progress` (held weakly) receives its events.
     public init(plan: SweepPlan, folder: SweepFolder, launcher: any RunLauncher, options: Options, progress: (any SweepProgressReporter)? = nil) {
         self.plan = plan
         self.folder = folder

@@ -11,12 +11,14 @@ public enum AxisScale: Sendable, Equatable {
 public struct ChartAxis: Sendable, Equatable {
     /// The axis title, with its unit (`"environment steps"`, `"return (mean, 95% CI)"`).
     public var label: String
+    /// Linear or logarithmic.
     public var scale: AxisScale
     /// Tick positions; nil chooses "nice" ones (1, 2 or 5 times a power of ten).
     public var ticks: [Double]?
     /// The visible range; nil fits the data.
     public var range: ClosedRange<Double>?
 
+    /// An axis titled `label`.
     public init(label: String, scale: AxisScale = .linear, ticks: [Double]? = nil, range: ClosedRange<Double>? = nil) {
         self.label = label
         self.scale = scale
@@ -27,16 +29,23 @@ public struct ChartAxis: Sendable, Equatable {
 
 /// A data point.
 public struct ChartPoint: Sendable, Equatable {
+    /// The horizontal coordinate.
     public var x: Double
+    /// The vertical coordinate.
     public var y: Double
+    /// A point at (x, y).
     public init(x: Double, y: Double) { self.x = x; self.y = y }
 }
 
 /// A vertical interval at `x` (a confidence band's edge, or an error bar).
 public struct ChartInterval: Sendable, Equatable {
+    /// Where the interval is.
     public var x: Double
+    /// Its lower end.
     public var lower: Double
+    /// Its upper end.
     public var upper: Double
+    /// An interval from `lower` to `upper` at `x`.
     public init(x: Double, lower: Double, upper: Double) { self.x = x; self.lower = lower; self.upper = upper }
 }
 
@@ -44,14 +53,18 @@ public struct ChartInterval: Sendable, Equatable {
 public struct ChartSeries: Sendable, Equatable {
     /// The legend entry.
     public var name: String
+    /// The points, in drawing order (a non-finite value breaks the line).
     public var points: [ChartPoint]
     /// A shaded band (drawn under the line), such as a confidence interval over seeds.
     public var band: [ChartInterval]
     /// Vertical error bars.
     public var errorBars: [ChartInterval]
+    /// Join the points with a line.
     public var drawsLine: Bool
+    /// Draw a dot at each point.
     public var drawsMarkers: Bool
 
+    /// A series named `name` (the legend shows it).
     public init(name: String, points: [ChartPoint], band: [ChartInterval] = [], errorBars: [ChartInterval] = [],
                 drawsLine: Bool = true, drawsMarkers: Bool = false) {
         self.name = name
@@ -76,15 +89,22 @@ public struct ChartSeries: Sendable, Equatable {
 /// try chart.svg().write(toFile: "variance.svg", atomically: true, encoding: .utf8)
 /// ```
 public struct Chart: Sendable, Equatable {
+    /// The title above the plot (also the SVG `<title>`).
     public var title: String
+    /// A smaller line under the title (what the bands mean, for instance).
     public var subtitle: String?
+    /// The horizontal axis.
     public var x: ChartAxis
+    /// The vertical axis.
     public var y: ChartAxis
+    /// The series, in legend order.
     public var series: [ChartSeries]
     /// Size in pixels.
     public var width: Double = 760
+    /// Height in pixels.
     public var height: Double = 440
 
+    /// A chart of `series` on the given axes.
     public init(title: String, subtitle: String? = nil, x: ChartAxis, y: ChartAxis, series: [ChartSeries]) {
         self.title = title
         self.subtitle = subtitle

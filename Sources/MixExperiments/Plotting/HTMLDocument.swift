@@ -3,9 +3,11 @@ import Foundation
 /// A self-contained HTML page (inline CSS and SVG, no scripts, no external files) built
 /// from headings, paragraphs, tables and charts; what `report.html` is made of.
 public struct HTMLDocument: Sendable {
+    /// The page title (also its first heading).
     public var title: String
     private var body = ""
 
+    /// An empty page titled `title`.
     public init(title: String) { self.title = title }
 
     /// A section heading (`level` 2 or 3).
@@ -74,14 +76,18 @@ public struct HTMLDocument: Sendable {
 
 /// A Markdown table with padded columns, readable as plain text in a terminal.
 public struct MarkdownTable: Sendable {
+    /// Column titles.
     public var header: [String]
+    /// Cells, row by row.
     public var rows: [[String]]
 
+    /// A table with the given cells.
     public init(header: [String], rows: [[String]]) {
         self.header = header
         self.rows = rows
     }
 
+    /// The table as Markdown lines, columns padded to equal width.
     public func render() -> String {
         let columns = header.count
         var widths = header.map(\.count)

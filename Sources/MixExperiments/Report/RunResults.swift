@@ -2,10 +2,12 @@ import Foundation
 
 /// One evaluation of a run (a row of `eval.csv`).
 public struct EvaluationPoint: Sendable, Equatable {
+    /// The environment step of the evaluation.
     public var step: Int
     /// Mean return over the evaluation episodes.
     public var returnMean: Double
 
+    /// An evaluation at `step`.
     public init(step: Int, returnMean: Double) {
         self.step = step
         self.returnMean = returnMean
@@ -14,15 +16,20 @@ public struct EvaluationPoint: Sendable, Equatable {
 
 /// What a report needs from one run folder.
 public struct RunResult: Sendable {
+    /// The run id (its folder name).
     public var id: String
+    /// The run folder.
     public var folder: URL
     /// `config.json` (or, for a run that has not started, the plan's configuration), by snake_case key.
     public var configuration: [String: JSONValue]
+    /// The rows of `eval.csv`, by step.
     public var evaluations: [EvaluationPoint]
+    /// The parsed `status.json`, if any.
     public var status: RunStatus?
     /// `wall_seconds` of the last line of `metrics.csv`.
     public var wallSeconds: Double?
 
+    /// A result from its parts.
     public init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: RunStatus?, wallSeconds: Double?) {
         self.id = id
         self.folder = folder
@@ -32,6 +39,7 @@ public struct RunResult: Sendable {
         self.wallSeconds = wallSeconds
     }
 
+    /// Whether `status.json` says finished.
     public var isFinished: Bool { status?.state == "finished" }
 
     /// The last evaluation's mean return, or `final_return` of `status.json`.

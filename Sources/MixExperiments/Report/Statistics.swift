@@ -1,9 +1,13 @@
 /// A point estimate with a confidence interval.
 public struct ConfidenceInterval: Sendable, Equatable {
+    /// The statistic on the data itself.
     public var estimate: Double
+    /// The interval's lower end.
     public var lower: Double
+    /// The interval's upper end.
     public var upper: Double
 
+    /// An interval around `estimate`.
     public init(estimate: Double, lower: Double, upper: Double) {
         self.estimate = estimate
         self.lower = lower

@@ -2,9 +2,13 @@ import Foundation
 
 /// The mean evaluation return over seeds at one step, with its confidence interval.
 public struct CurvePoint: Sendable, Equatable {
+    /// The environment step.
     public var step: Int
+    /// Mean over the seeds evaluated at this step.
     public var mean: Double
+    /// Lower end of the bootstrap interval of the mean.
     public var lower: Double
+    /// Upper end of the bootstrap interval of the mean.
     public var upper: Double
     /// Seeds with an evaluation at this step.
     public var seeds: Int
@@ -12,16 +16,21 @@ public struct CurvePoint: Sendable, Equatable {
 
 /// The runs of one configuration (all options but the seed), aggregated over seeds.
 public struct ConfigurationSummary: Sendable {
+    /// The environment id.
     public var environment: String
     /// `gaussian · rp`, `mixture K=5 · mrp`, plus other options that vary (`tau=0.01`).
     public var label: String
     /// The label without the component count (one series of final return against K).
     public var familyLabel: String
+    /// `gaussian` or `mixture`.
     public var policy: String
+    /// Mixture components K.
     public var components: Int
+    /// The gradient estimator.
     public var estimator: String
     /// Runs of the configuration (any state).
     public var runs: Int
+    /// Runs whose `status.json` says finished.
     public var finishedRuns: Int
     /// Runs with at least one evaluation (the seeds the statistics use).
     public var seeds: Int
@@ -39,6 +48,7 @@ public struct ConfigurationSummary: Sendable {
     public var reachedThreshold: Int
     /// Mean wall-clock seconds per run.
     public var runSeconds: Double?
+    /// The learning curve: mean evaluation return over seeds at each evaluation step.
     public var curve: [CurvePoint]
     /// The run ids, in plan order.
     public var runIDs: [String]
@@ -46,9 +56,11 @@ public struct ConfigurationSummary: Sendable {
 
 /// Every configuration of a sweep, aggregated over seeds.
 public struct SweepAggregate: Sendable {
+    /// One per configuration, in the order of their first runs.
     public var summaries: [ConfigurationSummary]
     /// Environments in the order of the runs.
     public var environments: [String]
+    /// The options the statistics used.
     public var options: ReportOptions
 
     /// Groups `results` by configuration (all options but `seed`) and aggregates each group.

@@ -4,13 +4,16 @@ import MixAgents
 /// The report of a sweep: tables and plots of every configuration aggregated over seeds,
 /// written as CSV, Markdown, SVG and one self-contained `report.html`.
 public struct SweepReport: Sendable {
+    /// The page title.
     public var title: String
+    /// The configurations aggregated over seeds.
     public var aggregate: SweepAggregate
     /// Runs that failed in the last invocation (from `summary.json`).
     public var failures: [RunRecord]
     /// Planned runs without any evaluation yet.
     public var missingRuns: Int
 
+    /// A report from its parts (see ``make(folder:options:)``).
     public init(title: String, aggregate: SweepAggregate, failures: [RunRecord] = [], missingRuns: Int = 0) {
         self.title = title
         self.aggregate = aggregate

@@ -25,6 +25,7 @@ public struct PlannedRun: Sendable, Codable, Equatable {
 public struct SweepPlan: Sendable, Codable, Equatable {
     /// The sweep's name.
     public var name: String
+    /// The runs, in plan order (`runs[i].index == i`).
     public var runs: [PlannedRun]
     /// The keys the spec sweeps whose values differ between runs, in plan order
     /// (differences that only come from environment presets are not listed).

@@ -32,8 +32,11 @@ public struct SweepSpec: Sendable {
     public var retries: Int = 1
     /// BLAS threads per run (`OPENBLAS_NUM_THREADS`).
     public var threadsPerRun: Int = 1
+    /// The grid of runs.
     public var grid: SweepGrid
+    /// The `[slurm]` options.
     public var slurm = SlurmOptions()
+    /// The `[report]` options.
     public var report = ReportOptions()
     /// The spec file (or `<built-in>`).
     public var source: String
@@ -85,19 +88,25 @@ public struct GridSetting: Sendable, Equatable {
     public var isAxis: Bool
     /// The dotted name the spec used (`grid.variant[2].components`).
     public var path: String
+    /// Where the key was set.
     public var location: SourceLocation
 }
 
 /// A `[[grid.variant]]` table.
 public struct GridVariant: Sendable {
+    /// Its settings, in the order written.
     public var settings: [GridSetting]
+    /// The line of its `[[grid.variant]]` header.
     public var location: SourceLocation
 }
 
 /// A `[preset."ENV"]` table.
 public struct EnvironmentPreset: Sendable {
+    /// The environment the preset applies to.
     public var environment: String
+    /// Its settings, in the order written.
     public var settings: [GridSetting]
+    /// The line of its header.
     public var location: SourceLocation
 }
 
@@ -117,7 +126,9 @@ public struct SlurmOptions: Sendable, Codable, Equatable {
     public var signalSeconds: Int = 120
     /// Requeue a run that was stopped by its time limit or preempted.
     public var requeue: Bool = true
+    /// `--account`, if set.
     public var account: String?
+    /// `--qos`, if set.
     public var qos: String?
     /// `--job-name`; nil means `mixrl-<sweep name>`.
     public var jobName: String?
@@ -128,6 +139,7 @@ public struct SlurmOptions: Sendable, Codable, Equatable {
     /// Extra `#SBATCH` directives, without the prefix (`"--gres=gpu:1"`).
     public var directives: [String] = []
 
+    /// The defaults.
     public init() {}
 }
 
@@ -144,6 +156,7 @@ public struct ReportOptions: Sendable, Codable, Equatable {
     /// Draw final return against K on a logarithmic K axis.
     public var logComponents: Bool = false
 
+    /// The defaults.
     public init() {}
 }
 

@@ -5,6 +5,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     /// 1-based line in `source`; 0 for a command-line override.
     public var line: Int
 
+    /// A location in `source` at `line`.
     public init(source: String, line: Int) {
         self.source = source
         self.line = line
@@ -25,6 +26,7 @@ public struct SweepSpecError: Error, Sendable, Equatable, CustomStringConvertibl
     /// What is wrong and what was expected.
     public var message: String
 
+    /// An error saying `message` about `key` at `location`.
     public init(_ message: String, key: String? = nil, at location: SourceLocation? = nil) {
         self.message = message
         self.key = key

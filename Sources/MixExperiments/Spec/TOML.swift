@@ -12,10 +12,12 @@ public struct TOMLValue: Sendable, Equatable {
         case tableArray([TOMLTable])
     }
 
+    /// The value.
     public var kind: Kind
     /// The line the value starts on.
     public var location: SourceLocation
 
+    /// A value written at `location`.
     public init(_ kind: Kind, at location: SourceLocation) {
         self.kind = kind
         self.location = location
@@ -43,6 +45,7 @@ public struct TOMLTable: Sendable, Equatable {
     /// The line of the table's `[header]` (or of its first key when it has none).
     public var location: SourceLocation
 
+    /// An empty table.
     public init(at location: SourceLocation) { self.location = location }
 
     /// The value of `key`, if set.
