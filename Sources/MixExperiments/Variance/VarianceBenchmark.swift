@@ -106,14 +106,12 @@ public final class VarianceBenchmark {
                 }
             }
         }
-        var rows: [VarianceRowPlan] = [], notes: [String] = []
+        var rows: [VarianceRowPlan] = [], skipped: [VarianceEstimatorKind: [Int]] = [:]
         for k in componentCounts {
             for m in budgets {
                 for kind in kinds where kind.inapplicability(componentCount: k) == nil {
                     if kind.usesLeaveOneOut && m < 2 {
-                        if k > 1 && request.includesEqualCompute {
-                            notes.append("\(kind.label) at K = \(k) with 1 sample per state is undefined (leave-one-out needs 2); it appears only in the equal-compute rows.")
-                        }
+                        if !(skipped[kind]?.contains(k) ?? false) { skipped[kind, default: []].append(k) }
                         continue
                     }
                     rows.append(VarianceRowPlan(componentCount: k, budget: m, estimator: kind, comparison: .equalSamples, samples: m,
@@ -125,6 +123,12 @@ public final class VarianceBenchmark {
                                                 criticEvaluations: stateCount * k * m))
                 }
             }
+        }
+        let notes = kinds.compactMap { kind -> String? in
+            guard let ks = skipped[kind] else { return nil }
+            return "\(kind.label) with 1 sample per state is undefined (leave-one-out needs 2): at K = "
+                + ks.map(String.init).joined(separator: ", ") + " it has no equal-sample row at M = 1"
+                + (request.includesEqualCompute ? " (its equal-compute rows use K·M samples)." : ".")
         }
         return (rows, notes)
     }
