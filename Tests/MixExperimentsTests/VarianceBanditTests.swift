@@ -89,7 +89,7 @@ import Testing
                                       samplesPerState: [1, 4], estimateCount: 200, seed: 1)
         let report = try VarianceBenchmark(request).run()
         let markdown = report.markdown(command: "mixrl variance --bandit asymmetric-bimodal")
-        for heading in ["## K = 2", "## K = 5", "## Logit variance relative to MRP", "## Total variance relative to MRP"] {
+        for heading in ["### K = 2", "### K = 5", "### Logit variance relative to MRP", "### Total variance relative to MRP"] {
             #expect(markdown.contains(heading), "missing \(heading)")
         }
         let lines = report.csv().split(separator: "\n")

@@ -61,7 +61,7 @@ import Testing
         #expect(mrp.maxStandardizedBias < 5)
         #expect(mrp.cosineSimilarity > 0.5)
         let markdown = report.markdown()
-        #expect(markdown.contains("## K = 3") && markdown.contains("## Logit variance relative to MRP") && markdown.contains("MRP average"))
+        #expect(markdown.contains("### K = 3") && markdown.contains("### Logit variance relative to MRP") && markdown.contains("MRP average"))
         #expect(report.references.first?.varianceOfMean != nil)
         #expect(report.charts().contains { $0.fileName == "variance-vs-samples-logits-K3.svg" })
     }

@@ -152,21 +152,23 @@ public final class VarianceBenchmark {
             progress(VarianceProgress(completed: done, total: total, activity: "reference at K = \(k)"))
             let reference: VarianceReference
             let rowsAtK = plan.filter { $0.componentCount == k }
-            switch request.problem {
-            case .bandit(let bandit):
+            switch (request.problem, checkpoint) {
+            case let (.checkpoint(options), checkpoint?):
+                let alpha = options.alpha ?? checkpoint.learnedTemperature
+                let problem = checkpoint.estimationProblem(stateCount: stateCount, alpha: alpha, rng: root.split(Self.streamIndex("states")))
+                reference = try sampledReference(problem, options: options, root: root)
+                done += 1
+                cells += try runRows(rowsAtK, problem: problem, reference: reference, root: root, done: &done, total: total, progress: progress)
+            case let (.bandit(bandit), _):
                 let problem = try bandit.estimationProblem(componentCount: k)
                 let exact = try bandit.exactReference(componentCount: k).lossGradient()
                 let gradient = k > 1 ? exact : Array(exact.dropFirst())  // no logit at K = 1
                 reference = VarianceReference(componentCount: k, method: "exact quadrature", gradient: gradient, varianceOfMean: nil)
                 done += 1
                 cells += try runRows(rowsAtK, problem: problem, reference: reference, root: root, done: &done, total: total, progress: progress)
-            case .checkpoint(let options):
-                guard let checkpoint else { preconditionFailure("MixExperiments: checkpoint problem without a loaded checkpoint") }
-                let alpha = options.alpha ?? checkpoint.learnedTemperature
-                let problem = checkpoint.estimationProblem(stateCount: stateCount, alpha: alpha, rng: root.split(Self.streamIndex("states")))
-                reference = try sampledReference(problem, options: options, root: root)
-                done += 1
-                cells += try runRows(rowsAtK, problem: problem, reference: reference, root: root, done: &done, total: total, progress: progress)
+            case (.checkpoint(let options), nil):
+                // init loads the checkpoint for every checkpoint request; kept total for the compiler.
+                throw .checkpointUnreadable(path: options.location.path, reason: "not loaded")
             }
             references.append(reference)
         }

@@ -23,6 +23,7 @@ public enum VarianceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// LAPACK failed on a covariance matrix.
     case eigenDecompositionFailed(String)
 
+    /// What was asked, what is wrong, and what would be accepted.
     public var description: String {
         switch self {
         case .tooFewEstimates(let n):

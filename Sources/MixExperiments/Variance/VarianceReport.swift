@@ -68,10 +68,11 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     /// `%.3g` for statistics, so that values over many orders of magnitude stay readable.
     static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.3g", x) : "—" }
 
-    /// The tables: one per K (every budget and comparison), then the logit and total
-    /// variance of every estimator relative to MRP's. `command`, if given, is quoted first.
+    /// The tables, under a level-2 title so that the output can be pasted into a document:
+    /// one table per K (every budget and comparison), then the logit and total variance of
+    /// every estimator relative to MRP's. `command`, if given, is quoted first.
     public func markdown(command: String? = nil) -> String {
-        var out = "# \(title)\n\n"
+        var out = "## \(title)\n\n"
         if let command { out += "```\n\(command)\n```\n\n" }
         out += "\(problemDescription). N = \(estimateCount) independent estimates per row, seed \(seed), "
             + "\(stateCount) state\(stateCount == 1 ? "" : "s") per estimate.\n\n"
@@ -81,7 +82,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
             + "and the reference; `evals` critic evaluations per estimate; `µs` wall time per estimate (batched).\n\n"
         for k in componentCounts {
             let reference = references.first { $0.componentCount == k }
-            out += "## K = \(k)\n\n"
+            out += "### K = \(k)\n\n"
             if let reference {
                 out += "Reference: \(reference.method), norm \(Self.number(reference.norm))"
                     + (reference.varianceOfMean == nil ? "" : ", standard-error norm \(Self.number(reference.standardErrorNorm))") + ".\n\n"
@@ -109,7 +110,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
         }
         for group in [ParameterGroup.logits, .all] {
             if let table = ratioTable(group) {
-                out += "## \(group == .logits ? "Logit" : "Total") variance relative to MRP\n\n"
+                out += "### \(group == .logits ? "Logit" : "Total") variance relative to MRP\n\n"
                 out += "Each entry is the estimator's `var \(group.rawValue)` divided by MRP's at the same K and M: above 1, MRP's is lower. "
                     + "Columns marked (K·M) are the equal-compute rows, which evaluate the critic as often as MRP.\n\n"
                 out += table.render() + "\n"
@@ -214,14 +215,17 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     }
 
     func seriesPoints(group: ParameterGroup, select: (VarianceCell) -> Bool, x: (VarianceCell) -> Double) -> [ChartSeries] {
-        var names: [String] = [], points: [String: [ChartPoint]] = [:]
+        var names: [(name: String, order: Int)] = [], points: [String: [ChartPoint]] = [:]
         for cell in rows where select(cell) {
             guard let v = cell.statistics(group)?.totalVariance, v > 0 else { continue }
             let name = Self.seriesName(cell.plan)
-            if points[name] == nil { names.append(name) }
+            if points[name] == nil {
+                // Equal-sample series first, each comparison in estimator order, whatever row came first.
+                names.append((name, (cell.plan.comparison == .equalSamples ? 0 : 100) + Self.order(cell.plan.estimator)))
+            }
             points[name, default: []].append(ChartPoint(x: x(cell), y: v))
         }
-        return names.map { ChartSeries(name: $0, points: (points[$0] ?? []).sorted { $0.x < $1.x }, drawsMarkers: true) }
+        return names.sorted { $0.order < $1.order }.map(\.name).map { ChartSeries(name: $0, points: (points[$0] ?? []).sorted { $0.x < $1.x }, drawsMarkers: true) }
     }
 
     // MARK: HTML

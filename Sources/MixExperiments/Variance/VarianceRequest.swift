@@ -83,7 +83,7 @@ public struct VarianceRowPlan: Sendable, Equatable, Hashable, Codable {
     /// A stable identity for seeding, independent of the other rows.
     var key: String { "K=\(componentCount)|M=\(budget)|\(estimator.rawValue)|\(comparison.rawValue)|\(samples)" }
 
-    /// `LR (K·M = 10)`-style label for plots.
+    /// The estimator's label, with its sample count in an equal-compute row (`LR (10 samples)`).
     public var label: String {
         comparison == .equalSamples ? estimator.label : "\(estimator.label) (\(samples) samples)"
     }
