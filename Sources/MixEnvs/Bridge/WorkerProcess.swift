@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,11 +13,14 @@ import Darwin
 /// A child process with a framed duplex channel on its stdin/stdout and a captured
 /// stderr tail; every read and write has a deadline.
 ///
-/// The channel is one `AF_UNIX` socket dup'ed onto the child's descriptors 0 and 1 (so
-/// writes can pass `MSG_NOSIGNAL`: a dead worker is an `EPIPE`, never a `SIGPIPE` that
-/// kills this process). Stderr is a pipe drained while waiting for replies, so a chatty
-/// worker never blocks on a full pipe. Every descriptor is close-on-exec, so workers
-/// started concurrently do not inherit each other's channel (which would hide an EOF).
+/// The channel is one `AF_UNIX` socket dup'ed onto the child's descriptors 0 and 1, so
+/// that writes can pass `MSG_NOSIGNAL` (a dead worker is an `EPIPE`, never a `SIGPIPE`
+/// that kills this process) and reads can block with a kernel timeout (`SO_RCVTIMEO`).
+/// A round trip thus costs one `send` and one blocking `recv`: no `poll` in the hot
+/// path. Stderr is a second socket, read by its own thread into a bounded tail, so a
+/// chatty worker never blocks on a full buffer. Every descriptor is created
+/// close-on-exec, so workers started concurrently do not inherit each other's channel
+/// (which would hide an EOF).
 final class WorkerProcess {
     enum Failure: Error {
         case exited(String)
@@ -26,9 +31,7 @@ final class WorkerProcess {
 
     let pid: pid_t
     private var channel: Int32
-    private var stderrPipe: Int32
-    private var stderrTail: [UInt8] = []
-    private let stderrTailLimit = 8192
+    private let stderr: StderrCollector
     private(set) var exitDescription: String?
 
     // Receive buffer: bytes [start, end) are unread.
@@ -36,30 +39,32 @@ final class WorkerProcess {
     private var start = 0
     private var end = 0
 
+    /// Blocking calls wake up this often to check their deadline.
+    private static let timeoutQuantum = 0.05
+
     init(executable: String, arguments: [String]) throws(Failure) {
-        var pair: [Int32] = [-1, -1]
         #if canImport(Glibc)
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         #else
         let socketType = SOCK_STREAM
         #endif
+        var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, socketType, 0, &pair) == 0 else { throw .couldNotStart(errno) }
         // Stderr is a socket too: socketpair sets close-on-exec atomically (pipe2 is not
         // exported to Swift by Glibc).
-        var errPipe: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, socketType, 0, &errPipe) == 0 else {
+        var errPair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, socketType, 0, &errPair) == 0 else {
             let e = errno
             close(pair[0]); close(pair[1])
             throw .couldNotStart(e)
         }
-        shutdown(errPipe[0], Int32(SHUT_WR))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
         posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, errPair[1], 2)
 
         // The child starts with default signal handling and an empty mask.
         var attributes = posix_spawnattr_t()
@@ -79,22 +84,24 @@ final class WorkerProcess {
         var child: pid_t = 0
         let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         close(pair[1])
-        close(errPipe[1])
+        close(errPair[1])
         guard spawned == 0 else {
-            close(pair[0]); close(errPipe[0])
+            close(pair[0]); close(errPair[0])
             throw .couldNotStart(spawned)
         }
         pid = child
         channel = pair[0]
-        stderrPipe = errPipe[0]
-        _ = fcntl(channel, F_SETFL, fcntl(channel, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(stderrPipe, F_SETFL, fcntl(stderrPipe, F_GETFL) | O_NONBLOCK)
+        shutdown(errPair[0], Int32(SHUT_WR))
+        stderr = StderrCollector(fd: errPair[0])
+        var quantum = timeval(tv_sec: 0, tv_usec: Int(Self.timeoutQuantum * 1e6))
+        setsockopt(channel, SOL_SOCKET, SO_RCVTIMEO, &quantum, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(channel, SOL_SOCKET, SO_SNDTIMEO, &quantum, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { terminate() }
 
     /// The last bytes the worker wrote to stderr, as text.
-    var stderrText: String { String(decoding: stderrTail, as: UTF8.self) }
+    var stderrText: String { stderr.text }
 
     // MARK: Writing
 
@@ -114,13 +121,11 @@ final class WorkerProcess {
             let n = send(channel, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             if n > 0 { offset += n; continue }
             let e = errno
-            if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
-                try wait(for: Int16(POLLOUT), deadline: deadline)
-            } else if n < 0 && e == EINTR {
+            if n < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) {
+                if monotonicNow() >= deadline { throw .timedOut }
                 continue
-            } else {
-                throw .exited(reapAfterEOF())
             }
+            throw .exited(reapAfterEOF())
         }
     }
 
@@ -148,15 +153,15 @@ final class WorkerProcess {
                     }
                     return try result.get()
                 }
-                try makeRoom(for: 4 + length)
+                makeRoom(for: 4 + length)
             } else {
-                try makeRoom(for: 4)
+                makeRoom(for: 4)
             }
             try receive(deadline: deadline)
         }
     }
 
-    private func makeRoom(for frameSize: Int) throws(Failure) {
+    private func makeRoom(for frameSize: Int) {
         if start > 0 && start + frameSize > inbox.count {
             let available = end - start
             inbox.withUnsafeMutableBytes { raw in
@@ -171,6 +176,7 @@ final class WorkerProcess {
         }
     }
 
+    /// One blocking `recv` (woken every `timeoutQuantum` to check the deadline).
     private func receive(deadline: Double) throws(Failure) {
         while true {
             let n = inbox.withUnsafeMutableBytes { raw -> Int in
@@ -180,58 +186,8 @@ final class WorkerProcess {
             if n > 0 { end += n; return }
             if n == 0 { throw .exited(reapAfterEOF()) }
             let e = errno
-            if e == EINTR { continue }
-            guard e == EAGAIN || e == EWOULDBLOCK else { throw .exited(reapAfterEOF()) }
-            try wait(for: Int16(POLLIN), deadline: deadline)
-        }
-    }
-
-    /// Polls the channel for `events`, draining stderr meanwhile, until ready or the deadline.
-    private func wait(for events: Int16, deadline: Double) throws(Failure) {
-        while true {
-            let remaining = deadline - monotonicNow()
-            if remaining <= 0 { throw .timedOut }
-            var fds = [pollfd(fd: channel, events: events, revents: 0),
-                       pollfd(fd: stderrPipe, events: Int16(POLLIN), revents: 0)]
-            let count = stderrPipe >= 0 ? 2 : 1
-            let ready = poll(&fds, nfds_t(count), Int32(min(remaining * 1000, 60_000).rounded(.up)))
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw .exited(reapAfterEOF())
-            }
-            if count == 2 && fds[1].revents != 0 { drainStderr() }
-            if fds[0].revents != 0 { return }
-        }
-    }
-
-    /// Reads whatever stderr holds now, keeping the last `stderrTailLimit` bytes.
-    func drainStderr() {
-        guard stderrPipe >= 0 else { return }
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(stderrPipe, $0.baseAddress, $0.count) }
-            if n > 0 {
-                stderrTail.append(contentsOf: chunk[0..<n])
-                if stderrTail.count > stderrTailLimit { stderrTail.removeFirst(stderrTail.count - stderrTailLimit) }
-                continue
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n == 0 { close(stderrPipe); stderrPipe = -1 }
-            return
-        }
-    }
-
-    /// Drains stderr until EOF or `seconds` pass (to catch a traceback written while dying).
-    func collectStderr(seconds: Double) {
-        let deadline = monotonicNow() + seconds
-        while stderrPipe >= 0 {
-            let remaining = deadline - monotonicNow()
-            if remaining <= 0 { return }
-            var fds = [pollfd(fd: stderrPipe, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 1, Int32((remaining * 1000).rounded(.up)))
-            if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { return }
-            drainStderr()
+            guard e == EAGAIN || e == EWOULDBLOCK || e == EINTR else { throw .exited(reapAfterEOF()) }
+            if monotonicNow() >= deadline { throw .timedOut }
         }
     }
 
@@ -243,7 +199,7 @@ final class WorkerProcess {
         if let exitDescription { return exitDescription }
         let deadline = monotonicNow() + 2
         while monotonicNow() < deadline {
-            if let status = tryReap() { collectStderr(seconds: 0.5); return status }
+            if let status = tryReap() { stderr.finish(waiting: 0.5); return status }
             usleep(2_000)
         }
         terminate()
@@ -273,13 +229,12 @@ final class WorkerProcess {
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             exitDescription = describe(status: status)
         }
-        collectStderr(seconds: 0.2)
+        stderr.finish(waiting: 0.5)
         if channel >= 0 { close(channel); channel = -1 }
-        if stderrPipe >= 0 { close(stderrPipe); stderrPipe = -1 }
     }
 
-    /// Closes the channel (the worker exits at EOF), waits up to `grace` seconds for
-    /// the worker to exit, then kills it.
+    /// Closes the channel for writing (the worker exits at EOF), waits up to `grace`
+    /// seconds for the worker to exit, then kills it.
     func shutDown(grace: Double) {
         if channel >= 0 { shutdown(channel, Int32(SHUT_WR)) }
         let deadline = monotonicNow() + grace
@@ -289,9 +244,54 @@ final class WorkerProcess {
         }
         terminate()
     }
+}
 
-    /// Whether the worker has exited and been reaped.
-    var hasExited: Bool { exitDescription != nil || tryReap() != nil }
+/// Reads a worker's stderr on its own thread and keeps the last `limit` bytes.
+private final class StderrCollector: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private var tail: [UInt8] = []
+    private let limit = 8192
+    private var finished = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(fd: Int32) {
+        self.fd = fd
+        let thread = Thread { [self] in run() }
+        thread.name = "mixrl-bridge-stderr"
+        thread.start()
+    }
+
+    private func run() {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            lock.withLock {
+                tail.append(contentsOf: chunk[0..<n])
+                if tail.count > limit { tail.removeFirst(tail.count - limit) }
+            }
+        }
+        done.signal()
+    }
+
+    var text: String { lock.withLock { String(decoding: tail, as: UTF8.self) } }
+
+    /// Lets the reader drain what the worker wrote (up to `seconds`), then stops it and
+    /// closes the descriptor; idempotent.
+    func finish(waiting seconds: Double) {
+        let already = lock.withLock { () -> Bool in defer { finished = true }; return finished }
+        if already { return }
+        if done.wait(timeout: .now() + seconds) == .timedOut {
+            // A grandchild may hold the write end open: end the read ourselves.
+            shutdown(fd, Int32(SHUT_RDWR))
+            // Never hang here; if the reader is somehow still inside read(), leave the
+            // descriptor open rather than let a reused number be read by it.
+            if done.wait(timeout: .now() + 1) == .timedOut { return }
+        }
+        close(fd)
+    }
 }
 
 /// Seconds on a monotonic clock.
