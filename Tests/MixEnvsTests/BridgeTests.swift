@@ -143,6 +143,15 @@ import Glibc
         // The failure sticks: later calls throw the same error at once.
         let again = #expect(throws: EnvironmentError.self) { try env.reset(seed: 2) }
         #expect(again == error)
+        // Restarting gives a fresh worker that behaves as the first one did.
+        try env.restart()
+        #expect(env.vector.workerProcessID != pid)
+        let fresh = try env.reset(seed: 1)
+        let reference = try BridgeEnvironment(id: id, configuration: PythonReference.bridge())
+        #expect(fresh == (try reference.reset(seed: 1)))
+        #expect(try env.step([0.3]) == reference.step([0.3]))
+        env.close()
+        reference.close()
     }
 
     @Test func hangingWorkerTimesOut() throws {

@@ -8,7 +8,8 @@ import Foundation
 /// Identifiers: `gym:ID`, `dmc:DOMAIN-TASK`, `metaworld:TASK`. Failures (the worker
 /// exits, hangs past ``BridgeConfiguration/requestTimeout``, sends a malformed frame,
 /// raises) throw ``EnvironmentError/workerFailed(environment:failure:lastRequest:stderrTail:)``
-/// with the worker already killed and reaped; every later call throws the same error.
+/// with the worker already killed and reaped; every later call throws the same error
+/// until ``restart()``.
 /// Access is serialized by a lock, so an instance may be shared between threads.
 public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendable {
     public let id: String
@@ -42,10 +43,42 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
     public init(id: String, copies: Int = 1, configuration: BridgeConfiguration = BridgeConfiguration()) throws(EnvironmentError) {
         guard copies >= 1 else { throw .invalidArgument(environment: id, message: "copies must be at least 1, not \(copies)") }
         _ = try EnvironmentID(parsing: id).bridgeSuite(environment: id)
+        let (process, handshake) = try Self.launch(id: id, copies: copies, configuration: configuration)
         self.id = id
         self.configuration = configuration
-        let fm = FileManager.default
-        guard fm.isExecutableFile(atPath: configuration.python) else {
+        self.handshake = handshake
+        self.worker = process
+        let actionBytes = 8 * copies * handshake.actionSpace.dimension
+        outbox = [UInt8](repeating: 0, count: 5 + actionBytes)
+        outbox.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(1 + actionBytes).littleEndian, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: UInt8(ascii: "S"), toByteOffset: 4, as: UInt8.self)
+        }
+    }
+
+    /// Replaces the worker with a fresh one (after a ``EnvironmentError/workerFailed(environment:failure:lastRequest:stderrTail:)``,
+    /// or to start over) and clears the remembered failure. Every copy must be reset
+    /// before the next step: episode state died with the old worker. Throws if the new
+    /// worker fails to start or announces different spaces.
+    public func restart() throws(EnvironmentError) {
+        try locked { () throws(EnvironmentError) in
+            worker?.terminate()
+            worker = nil
+            let (process, fresh) = try Self.launch(id: id, copies: copyCount, configuration: configuration)
+            guard fresh == handshake else {
+                process.terminate()
+                throw .invalidSpace(environment: id, message: "the restarted worker announced different spaces or limits")
+            }
+            worker = process
+            failure = nil
+            lastRequest = .handshake
+        }
+    }
+
+    /// Spawns a worker and reads its handshake; on failure the worker is reaped.
+    private static func launch(id: String, copies: Int, configuration: BridgeConfiguration) throws(EnvironmentError)
+        -> (WorkerProcess, BridgeHandshake) {
+        guard FileManager.default.isExecutableFile(atPath: configuration.python) else {
             throw .bridgeNotInstalled(environment: id, message: "no Python interpreter at \(configuration.python)",
                                       fix: "bash scripts/setup.sh (builds the virtualenv; MIXRL_VENV selects another)")
         }
@@ -63,17 +96,17 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
         do {
             process = try WorkerProcess(executable: configuration.python, arguments: arguments)
         } catch {
-            throw Self.makeFailure(id, error, timeout: configuration.startupTimeout, request: .handshake, stderr: "")
+            throw makeFailure(id, error, timeout: configuration.startupTimeout, request: .handshake, stderr: "")
         }
         let deadline = monotonicNow() + configuration.startupTimeout
         let parsed: Result<BridgeHandshake, EnvironmentError>
         do {
             parsed = try process.readFrame(deadline: deadline) { (payload) throws(WorkerProcess.Failure) in
-                Self.parseHandshake(payload, environment: id)
+                parseHandshake(payload, environment: id)
             }
         } catch {
             process.terminate()
-            throw Self.makeFailure(id, error, timeout: configuration.startupTimeout, request: .handshake, stderr: process.stderrText)
+            throw makeFailure(id, error, timeout: configuration.startupTimeout, request: .handshake, stderr: process.stderrText)
         }
         switch parsed {
         case .failure(let error):
@@ -88,14 +121,7 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
                 throw .workerFailed(environment: id, failure: .malformedFrame("handshake for \(handshake.copies) copies, asked \(copies)"),
                                     lastRequest: Request.handshake.description, stderrTail: process.stderrText)
             }
-            self.handshake = handshake
-        }
-        self.worker = process
-        let actionBytes = 8 * copies * handshake.actionSpace.dimension
-        outbox = [UInt8](repeating: 0, count: 5 + actionBytes)
-        outbox.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: UInt32(1 + actionBytes).littleEndian, toByteOffset: 0, as: UInt32.self)
-            raw.storeBytes(of: UInt8(ascii: "S"), toByteOffset: 4, as: UInt8.self)
+            return (process, handshake)
         }
     }
 
@@ -395,4 +421,7 @@ public final class BridgeEnvironment: Environment, @unchecked Sendable {
 
     /// Stops the worker.
     public func close() { vector.close() }
+
+    /// Replaces a failed worker with a fresh one; reset before stepping again.
+    public func restart() throws(EnvironmentError) { try vector.restart() }
 }
