@@ -77,7 +77,7 @@ extension Tape {
         let a = nodes[i].a, b = nodes[i].b, c = nodes[i].c
         let g = nodes[i].gradient
         switch nodes[i].kind {
-        case .input, .parameter, .stopGradient:
+        case .input, .constant, .parameter, .stopGradient:
             break
 
         case let .matmul(transposeA, transposeB):

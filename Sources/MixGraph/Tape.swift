@@ -16,6 +16,9 @@ public struct Variable: Hashable, Sendable, CustomStringConvertible {
 /// no arrays) so recording an operation allocates nothing.
 enum NodeKind {
     case input(slot: Int)
+    /// A leaf whose value lives in the node's own reused buffer, written by the caller
+    /// when recorded (noise drawn in place); no gradient.
+    case constant
     case parameter(slot: Int)
     case matmul(transposeA: Bool, transposeB: Bool)
     case batchedMatmul(transposeA: Bool, transposeB: Bool)

@@ -86,6 +86,8 @@ extension Tensor {
     }
 
     /// Gathers rows (entries of axis 0) by index into `out`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func gather(_ x: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
         require(x.rank >= 1, "MixTensor: gather from a rank-0 tensor")
         let rows = x.shape[0], rowSize = x.count / Swift.max(rows, 1)
@@ -100,6 +102,8 @@ extension Tensor {
 
     /// Adds the rows of `g` into the rows `indices` of `out` (repeated indices add up):
     /// the backward pass of a row gather.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func scatterAdd(_ g: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
         require(out.rank >= 1 && g.rank == out.rank, "MixTensor: scatterAdd of \(g.shape) into \(out.shape)")
         let rows = out.shape[0], rowSize = out.count / Swift.max(rows, 1)

@@ -52,6 +52,7 @@ extension Float: TensorScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
         cblas_sgemm(CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))
@@ -86,6 +87,7 @@ extension Double: TensorScalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
         cblas_dgemm(CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))

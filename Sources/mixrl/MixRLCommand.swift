@@ -16,6 +16,6 @@ struct MixRLCommand: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed against references timed in the same run.",
-        subcommands: [BenchGemm.self, BenchCritic.self, BenchBridge.self]
+        subcommands: [BenchGemm.self, BenchCritic.self, BenchBridge.self, BenchSAC.self]
     )
 }

@@ -35,10 +35,12 @@ public final class SACAgent {
     public var rng: RandomStream
     /// Critic updates done so far.
     public private(set) var updateCount = 0
+    /// How an update uses more than one core (results are the same either way).
+    public var parallelism = Parallelism.serial
 
     let criticTape = Tape<Float>()
-    /// Row indices `[0, 0, ..(K times), 1, 1, ...]` for the marginalized target, kept between updates.
-    var repeatedRows: [Int32] = []
+    /// The components drawn for the target actions, kept between updates (no allocation).
+    var targetComponents: [Int32] = []
     let actorTape = Tape<Float>()
     let actingTape = Tape<Float>()
     var actingObservations = Tensor<Float>.zeros(Shape(1, 1))
@@ -139,21 +141,21 @@ public final class SACAgent {
         tape.reset()
         let alpha = self.alpha, gamma = Float(configuration.gamma)
         let nextStates = tape.input(batch.nextObservations)
-        let next = actor.distribution(states: nextStates, on: tape)  // y is a stop-gradient: nothing flows back here
+        // y is a stop-gradient: nothing flows back here, so the actor is bound frozen.
+        let next = actor.distribution(states: nextStates, on: tape, frozen: true)
         let b = batch.count, k = configuration.components
         let softNextValue: Variable
         if configuration.marginalizedTarget && k > 1 {
-            let u = next.mixture.componentSamples(noise: Tensor.randomNormal(Shape(b * k, actionSize), using: &rng))
+            let u = next.mixture.componentSamples(noise: tape.randomNormal(Shape(b * k, actionSize), using: &rng))
             let logDensity = next.logDensity(preSquash: u, samplesPerState: k)
-            if repeatedRows.count != b * k { repeatedRows = (0..<(b * k)).map { Int32($0 / k) } }
-            let states = tape.gather(nextStates, rows: repeatedRows)
+            let states = tape.repeatingRows(nextStates, times: k)
             let stateActions = tape.concatenate(states, next.action(preSquash: u), axis: 1)
             let minQ = tape.minimum(q(targetCritics[0], stateActions, on: tape, frozen: true),
                                     q(targetCritics[1], stateActions, on: tape, frozen: true))
             let perSample = tape.subtract(minQ, tape.scale(logDensity, by: alpha))
             softNextValue = tape.sum(tape.multiply(next.mixture.weights, tape.reshape(perSample, to: Shape(b, k))), axis: 1)
         } else {
-            let sample = next.sample(using: &rng)
+            let sample = next.sample(drawingComponentsInto: &targetComponents, using: &rng)
             let logDensity = next.logDensity(preSquash: sample.preSquash)
             let stateActions = tape.concatenate(nextStates, sample.action, axis: 1)
             let minQ = tape.minimum(q(targetCritics[0], stateActions, on: tape, frozen: true),
@@ -187,10 +189,15 @@ public final class SACAgent {
         let tape = actorTape
         tape.reset()
         let states = tape.input(batch.observations)
+        let (c1, c2) = (critics[0], critics[1])
         let result: ActorLoss<Float>
         do {
-            result = try estimator.actorLoss(policy: actor, states: states, critic: frozenCritic(on: tape),
-                                             alpha: alpha, on: tape, using: &rng)
+            // The critic as a closure literal passed straight down (non-escaping: no heap
+            // context), parameters frozen as in ``frozenCritic(on:)``.
+            result = try estimator.actorLoss(policy: actor, states: states, critic: { states, actions in
+                let x = tape.concatenate(states, actions, axis: 1)
+                return tape.minimum(c1(x, on: tape, frozen: true), c2(x, on: tape, frozen: true))
+            }, alpha: alpha, on: tape, using: &rng)
         } catch {
             // The estimator was validated against K when the agent was made.
             preconditionFailure("MixAgents: estimator rejected a validated policy: \(error)")

@@ -32,7 +32,7 @@ public struct DiagonalGaussian<Scalar: TensorScalar> {
 
     /// A reparameterized sample, `[B, d]`.
     public func sample(using rng: inout RandomStream) -> Variable {
-        sample(noise: .randomNormal(Shape(stateCount, dimension), using: &rng))
+        tape.add(means, tape.multiply(tape.exp(logStds), tape.randomNormal(Shape(stateCount, dimension), using: &rng)))
     }
 
     /// `log N(u; mu, sigma)` summed over dimensions, `[B, d]` to `[B, 1]`.
@@ -71,7 +71,8 @@ public struct SquashedGaussian<Scalar: TensorScalar> {
 
     /// A reparameterized sample: the action and its pre-squash point.
     public func sample(using rng: inout RandomStream) -> (action: Variable, preSquash: Variable) {
-        sample(noise: .randomNormal(Shape(gaussian.stateCount, gaussian.dimension), using: &rng))
+        let u = gaussian.sample(using: &rng)
+        return (squash.action(preSquash: u, on: tape), u)
     }
 
     /// `log pi(a)` of the action squashed from `u`, evaluated at `u` (`[B, d]` to `[B, 1]`).

@@ -62,22 +62,18 @@ public struct GaussianMixture<Scalar: TensorScalar> {
                      "MixPolicy: \(r) samples per state of \(stateCount) states need points [\(n), \(dimension)], got \(tape.shape(of: u))")
         if k == 1 {
             if r == 1 { return GaussianLogDensity.rows(u, means: means, logStds: logStds, on: tape) }
-            let rows = RowIndex.repeating(stateCount, times: r)
-            return GaussianLogDensity.rows(u, means: tape.gather(means, rows: rows),
-                                           logStds: tape.gather(logStds, rows: rows), on: tape)
+            return GaussianLogDensity.rows(u, means: tape.repeatingRows(means, times: r),
+                                           logStds: tape.repeatingRows(logStds, times: r), on: tape)
         }
-        // Every (sample, component) pair as one row: sample n against component j of its state.
-        var pointRows = [Int32](), componentRows = [Int32]()
-        pointRows.reserveCapacity(n * k); componentRows.reserveCapacity(n * k)
-        for row in 0..<n {
-            let first = (row / r) * k
-            for j in 0..<k { pointRows.append(Int32(row)); componentRows.append(Int32(first + j)) }
-        }
+        // Every (sample, component) pair as one row: pair p = row*K + j is sample `row`
+        // against component j of its state (component row (row / R)*K + j). The index
+        // functions write straight into the tape's index buffer (no arrays).
+        let pairs = n * k
         let perComponent = GaussianLogDensity.rows(
-            tape.gather(u, rows: pointRows),
-            means: tape.gather(componentMeans, rows: componentRows),
-            logStds: tape.gather(componentLogStds, rows: componentRows), on: tape)
-        let logWeightRows = r == 1 ? logWeights : tape.gather(logWeights, rows: RowIndex.repeating(stateCount, times: r))
+            tape.repeatingRows(u, times: k),
+            means: tape.gather(componentMeans, rowCount: pairs) { p in Int32((p / k / r) * k + p % k) },
+            logStds: tape.gather(componentLogStds, rowCount: pairs) { p in Int32((p / k / r) * k + p % k) }, on: tape)
+        let logWeightRows = tape.repeatingRows(logWeights, times: r)
         let joint = tape.add(tape.reshape(perComponent, to: Shape(n, k)), logWeightRows)
         return tape.logSumExp(joint, axis: 1)
     }
@@ -86,14 +82,17 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// `[B*K*M, d]`, row `(b*K + k)*M + m` is `mu_bk + sigma_bk * noise[row]`. This is
     /// MRP's stacked batch.
     public func componentSamples(noise: Tensor<Scalar>, samplesPerComponent m: Int = 1) -> Variable {
+        componentSamples(noise: tape.input(noise), samplesPerComponent: m)
+    }
+
+    /// ``componentSamples(noise:samplesPerComponent:)-(Tensor<Scalar>,_)`` with the noise
+    /// already on the tape (for example `tape.randomNormal`, drawn into a reused buffer).
+    public func componentSamples(noise: Variable, samplesPerComponent m: Int = 1) -> Variable {
         let rows = stateCount * componentCount * m
-        precondition(noise.shape == Shape(rows, dimension), "MixPolicy: component noise must be [\(rows), \(dimension)], got \(noise.shape)")
-        if m == 1 {
-            return tape.add(componentMeans, tape.multiply(tape.exp(componentLogStds), tape.input(noise)))
-        }
-        let index = RowIndex.repeating(stateCount * componentCount, times: m)
-        return tape.add(tape.gather(componentMeans, rows: index),
-                        tape.multiply(tape.exp(tape.gather(componentLogStds, rows: index)), tape.input(noise)))
+        precondition(tape.shape(of: noise) == Shape(rows, dimension),
+                     "MixPolicy: component noise must be [\(rows), \(dimension)], got \(tape.shape(of: noise))")
+        return tape.add(tape.repeatingRows(componentMeans, times: m),
+                        tape.multiply(tape.exp(tape.repeatingRows(componentLogStds, times: m)), noise))
     }
 
     /// Points of the given components, reparameterized inside each component:
@@ -101,31 +100,45 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// state), and the result, `[B*R, d]`, is `mu + sigma * noise` of that component. The
     /// gradient reaches the chosen components' means and log-stds, not the weights.
     public func samples(components: [Int32], noise: Tensor<Scalar>) -> Variable {
-        let n = components.count
-        precondition(n % stateCount == 0 && noise.shape == Shape(n, dimension),
-                     "MixPolicy: \(n) component choices for \(stateCount) states with noise \(noise.shape)")
+        samples(components: components, noise: tape.input(noise))
+    }
+
+    /// ``samples(components:noise:)-(_,Tensor<Scalar>)`` with the noise already on the tape.
+    public func samples(components: [Int32], noise: Variable) -> Variable {
+        let n = components.count, k = componentCount
+        precondition(n % stateCount == 0 && tape.shape(of: noise) == Shape(n, dimension),
+                     "MixPolicy: \(n) component choices for \(stateCount) states with noise \(tape.shape(of: noise))")
         let r = n / stateCount
-        var rows = [Int32](); rows.reserveCapacity(n)
-        for (row, k) in components.enumerated() {
-            precondition(k >= 0 && Int(k) < componentCount, "MixPolicy: component \(k) out of range 0..<\(componentCount)")
-            rows.append(Int32((row / r) * componentCount) + k)
+        for c in components {
+            precondition(c >= 0 && Int(c) < k, "MixPolicy: component \(c) out of range 0..<\(k)")
         }
-        return tape.add(tape.gather(componentMeans, rows: rows),
-                        tape.multiply(tape.exp(tape.gather(componentLogStds, rows: rows)), tape.input(noise)))
+        return components.withUnsafeBufferPointer { chosen in
+            tape.add(tape.gather(componentMeans, rowCount: n) { row in Int32((row / r) * k) + chosen[row] },
+                     tape.multiply(tape.exp(tape.gather(componentLogStds, rowCount: n) { row in Int32((row / r) * k) + chosen[row] }),
+                                   noise))
+        }
     }
 
     /// Draws `R = samplesPerState` component indices per state from the current weights
     /// (host-side; no gradient), grouped by state.
     public func drawComponents(samplesPerState r: Int = 1, using rng: inout RandomStream) -> [Int32] {
+        var out = [Int32]()
+        drawComponents(samplesPerState: r, into: &out, using: &rng)
+        return out
+    }
+
+    /// ``drawComponents(samplesPerState:using:)`` into `components`, whose contents are
+    /// replaced and whose capacity is kept (no allocation once it is large enough).
+    public func drawComponents(samplesPerState r: Int = 1, into components: inout [Int32], using rng: inout RandomStream) {
         let w = tape.value(of: weights), k = componentCount
-        var out = [Int32](); out.reserveCapacity(stateCount * r)
+        components.removeAll(keepingCapacity: true)
+        components.reserveCapacity(stateCount * r)
         w.withUnsafePointer { p in
             for b in 0..<stateCount {
                 let row = UnsafeBufferPointer(start: p + b * k, count: k)
-                for _ in 0..<r { out.append(Int32(rng.categorical(row))) }
+                for _ in 0..<r { components.append(Int32(rng.categorical(row))) }
             }
         }
-        return out
     }
 
     /// The component with the largest weight in each state (ties: the first).

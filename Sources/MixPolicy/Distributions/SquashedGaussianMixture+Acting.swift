@@ -58,7 +58,7 @@ extension SquashedGaussianMixture {
     /// component means.
     public func highestQComponentMeanActions(states: Variable, critic: CriticFunction) -> Tensor<Scalar> {
         let k = componentCount
-        let stateRows = tape.gather(states, rows: RowIndex.repeating(stateCount, times: k))
+        let stateRows = tape.repeatingRows(states, times: k)
         let q = tape.value(of: critic(stateRows, action(preSquash: mixture.componentMeans)))
         let best: [Int32] = q.withUnsafePointer { p in
             (0..<stateCount).map { b in

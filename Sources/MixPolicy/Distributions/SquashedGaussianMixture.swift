@@ -51,10 +51,20 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
     /// the drawn components' means and log-stds through `preSquash` and `action`, never the
     /// weights (the component draw is discrete).
     public func sample(samplesPerState r: Int = 1, using rng: inout RandomStream) -> MixtureSample {
-        let components = mixture.drawComponents(samplesPerState: r, using: &rng)
-        let noise = Tensor<Scalar>.randomNormal(Shape(stateCount * r, actionDimension), using: &rng)
+        var components: [Int32] = []
+        let (u, a) = sample(samplesPerState: r, drawingComponentsInto: &components, using: &rng)
+        return MixtureSample(components: components, preSquash: u, action: a)
+    }
+
+    /// ``sample(samplesPerState:using:)`` with the drawn components written into
+    /// `components` (contents replaced, capacity kept) and the noise drawn into a reused
+    /// tape buffer: the same draws in the same order, and no allocation in steady state.
+    public func sample(samplesPerState r: Int = 1, drawingComponentsInto components: inout [Int32],
+                       using rng: inout RandomStream) -> (preSquash: Variable, action: Variable) {
+        mixture.drawComponents(samplesPerState: r, into: &components, using: &rng)
+        let noise = tape.randomNormal(Shape(stateCount * r, actionDimension), using: &rng)
         let u = mixture.samples(components: components, noise: noise)
-        return MixtureSample(components: components, preSquash: u, action: action(preSquash: u))
+        return (u, action(preSquash: u))
     }
 
     /// A sampled estimate of the entropy per state, `[B, 1]`: `-(1/R) sum_r log pi(a_r)` over

@@ -144,12 +144,6 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
 // MARK: Shared steps
 
 extension Tape {
-    /// The states repeated for stacked samples: row `b` of `states` `[B, s]` becomes rows
-    /// `b*times ..< (b+1)*times` (no copy when `times == 1`).
-    func repeatingRows(_ states: Variable, times: Int) -> Variable {
-        times == 1 ? states : gather(states, rows: RowIndex.repeating(shape(of: states)[0], times: times))
-    }
-
     /// Per-state means of `values` `[B*R, 1]` (rows grouped by state) as `[B, 1]`, with no gradient.
     func perStateMean(_ values: Variable, stateCount: Int) -> Variable {
         let r = shape(of: values)[0] / stateCount

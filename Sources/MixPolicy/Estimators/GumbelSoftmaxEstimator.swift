@@ -32,22 +32,24 @@ public struct GumbelSoftmaxEstimator: GradientEstimator {
         try validate(componentCount: distribution.componentCount)
         let mixture = distribution.mixture
         let b = distribution.stateCount, k = distribution.componentCount, d = distribution.actionDimension
-        var gumbel = Tensor<Scalar>.zeros(Shape(b, k))
-        gumbel.withUnsafeMutablePointer { p in
-            for i in 0..<(b * k) {
-                // U in (0, 1) exclusive at both ends, so -log(-log U) is finite.
-                let uniform = (Double(rng.next() >> 11) + 0.5) * 0x1.0p-53
-                p[i] = Scalar(-Double.log(-Double.log(uniform)))
+        let gumbel = tape.constant(shape: Shape(b, k)) { noise in
+            noise.withUnsafeMutablePointer { p in
+                for i in 0..<(b * k) {
+                    // U in (0, 1) exclusive at both ends, so -log(-log U) is finite.
+                    let uniform = (Double(rng.next() >> 11) + 0.5) * 0x1.0p-53
+                    p[i] = Scalar(-Double.log(-Double.log(uniform)))
+                }
             }
         }
-        let relaxed = tape.softmax(tape.scale(tape.add(mixture.logits, tape.input(gumbel)), by: Scalar(1 / temperature)), axis: 1)
+        let relaxed = tape.softmax(tape.scale(tape.add(mixture.logits, gumbel), by: Scalar(1 / temperature)), axis: 1)
         // One eps per state, shared by the K component points of that state (rows b*K + k).
-        var eps = Tensor<Scalar>.zeros(Shape(b * k, d))
-        eps.withUnsafeMutablePointer { p in
-            for state in 0..<b {
-                let first = p + state * k * d
-                for j in 0..<d { first[j] = Scalar(rng.normal()) }
-                for c in 1..<k { (first + c * d).update(from: first, count: d) }
+        let eps = tape.constant(shape: Shape(b * k, d)) { noise in
+            noise.withUnsafeMutablePointer { p in
+                for state in 0..<b {
+                    let first = p + state * k * d
+                    for j in 0..<d { first[j] = Scalar(rng.normal()) }
+                    for c in 1..<k { (first + c * d).update(from: first, count: d) }
+                }
             }
         }
         let points = mixture.componentSamples(noise: eps)

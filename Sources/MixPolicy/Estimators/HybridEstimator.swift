@@ -38,15 +38,18 @@ public struct HybridEstimator: GradientEstimator {
         try validate(componentCount: distribution.componentCount)
         let mixture = distribution.mixture, b = distribution.stateCount, k = distribution.componentCount, m = samples
         let components = mixture.drawComponents(samplesPerState: m, using: &rng)
-        let noise = Tensor<Scalar>.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
+        let noise = tape.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
         let u = mixture.samples(components: components, noise: noise)
         let a = distribution.action(preSquash: u)
         let logDensity = distribution.logDensity(preSquash: u, samplesPerState: m)
         let q = critic(tape.repeatingRows(states, times: m), a)
         let perSample = tape.softLoss(logDensity: logDensity, q: q, alpha: alpha)
         let signal = tape.stopGradient(baseline == .leaveOneOut ? tape.subtractingLeaveOneOut(perSample, stateCount: b) : perSample)
-        let rows = components.enumerated().map { row, c in Int32((row / m) * k) + c }
-        let logWeight = tape.gather(tape.reshape(mixture.logWeights, to: Shape(b * k, 1)), rows: rows)
+        let logWeight = components.withUnsafeBufferPointer { chosen in
+            tape.gather(tape.reshape(mixture.logWeights, to: Shape(b * k, 1)), rowCount: chosen.count) { row in
+                Int32((row / m) * k) + chosen[row]
+            }
+        }
         let loss = tape.add(tape.mean(tape.multiply(logWeight, signal)), tape.mean(perSample))
         let perState = tape.perStateMean(logDensity, stateCount: b)
         return ActorLoss(loss: loss, logDensity: perState, meanLogDensity: tape.value(of: perState).mean(),

@@ -36,7 +36,7 @@ public struct LREstimator: GradientEstimator {
         try validate(componentCount: distribution.componentCount)
         let mixture = distribution.mixture, b = distribution.stateCount, m = samples
         let components = mixture.drawComponents(samplesPerState: m, using: &rng)
-        let noise = Tensor<Scalar>.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
+        let noise = tape.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
         let u = tape.stopGradient(mixture.samples(components: components, noise: noise))
         let a = distribution.action(preSquash: u)
         let logDensity = distribution.logDensity(preSquash: u, samplesPerState: m)

@@ -31,7 +31,7 @@ public struct MRPEstimator: GradientEstimator {
         try validate(componentCount: distribution.componentCount)
         let mixture = distribution.mixture
         let b = distribution.stateCount, k = distribution.componentCount, m = samplesPerComponent
-        let noise = Tensor<Scalar>.randomNormal(Shape(b * k * m, distribution.actionDimension), using: &rng)
+        let noise = tape.randomNormal(Shape(b * k * m, distribution.actionDimension), using: &rng)
         let u = mixture.componentSamples(noise: noise, samplesPerComponent: m)
         let a = distribution.action(preSquash: u)
         let logDensity = distribution.logDensity(preSquash: u, samplesPerState: k * m)

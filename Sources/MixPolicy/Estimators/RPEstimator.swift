@@ -21,7 +21,7 @@ public struct RPEstimator: GradientEstimator {
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
         let b = distribution.stateCount
-        let noise = Tensor<Scalar>.randomNormal(Shape(b, distribution.actionDimension), using: &rng)
+        let noise = tape.randomNormal(Shape(b, distribution.actionDimension), using: &rng)
         let u = distribution.mixture.componentSamples(noise: noise)
         let a = distribution.action(preSquash: u)
         let logDensity = distribution.logDensity(preSquash: u)

@@ -20,13 +20,3 @@ enum GaussianLogDensity {
         return tape.shift(tape.sum(logStds, axis: 1), by: Scalar(0.5 * Double(d) * (1 + Double.log(2 * Double.pi))))
     }
 }
-
-/// Row-index patterns for stacking samples, built once per call.
-enum RowIndex {
-    /// `[0, 0, ..., 1, 1, ...]`: each of `count` rows repeated `times` times.
-    static func repeating(_ count: Int, times: Int) -> [Int32] {
-        var out = [Int32](); out.reserveCapacity(count * times)
-        for i in 0..<count { for _ in 0..<times { out.append(Int32(i)) } }
-        return out
-    }
-}

@@ -39,7 +39,14 @@ public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
     public var parameters: ParameterSet<Scalar> { network.parameters }
 
     public func distribution(states: Variable, on tape: Tape<Scalar>) -> SquashedGaussianMixture<Scalar> {
-        let out = network(states, on: tape)
+        distribution(states: states, on: tape, frozen: false)
+    }
+
+    /// ``distribution(states:on:)`` with the parameters bound `frozen` (as constants: no
+    /// gradient is computed for them, and a backward pass leaves their gradients alone),
+    /// for a distribution that only feeds a stop-gradient value such as SAC's critic target.
+    public func distribution(states: Variable, on tape: Tape<Scalar>, frozen: Bool) -> SquashedGaussianMixture<Scalar> {
+        let out = network(states, on: tape, frozen: frozen)
         let width = componentCount * actionDimension
         let means = tape.slice(out, axis: 1, range: 0..<width)
         let logStds = logStdBound.apply(tape.slice(out, axis: 1, range: width..<(2 * width)), on: tape)

@@ -1,0 +1,34 @@
+import MixGraph
+
+extension SACAgent {
+    /// How an update uses more than one core.
+    public struct Parallelism: Sendable, Equatable {
+        /// Where the threads go.
+        public enum Kind: String, Sendable, CaseIterable, Codable {
+            /// Threads inside OpenBLAS (each product split across cores); the rest of the
+            /// update runs on the calling thread.
+            case blas
+            /// The twin critics side by side, one per thread (OpenBLAS single-threaded).
+            case critics
+        }
+
+        /// Where the threads go.
+        public var kind: Kind
+        /// Cores to use (1: everything on the calling thread).
+        public var threads: Int
+
+        /// `threads` cores used as `kind` says.
+        public init(kind: Kind, threads: Int) {
+            self.kind = kind
+            self.threads = max(1, threads)
+        }
+
+        /// One thread: the default (DESIGN.md: OpenBLAS single-threaded).
+        public static let serial = Parallelism(kind: .blas, threads: 1)
+
+        /// The OpenBLAS thread count the update expects to run with.
+        public var blasThreads: Int { kind == .blas ? threads : 1 }
+        /// The OpenBLAS thread count of a gemm-only floor on the same cores.
+        public var blasFloorThreads: Int { threads }
+    }
+}

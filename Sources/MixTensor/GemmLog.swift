@@ -1,0 +1,63 @@
+import Synchronization
+
+/// One matrix product as issued to BLAS: `C[m, n] = alpha * op(A) * op(B) + beta * C`,
+/// `op(A)` of shape `[m, k]`.
+public struct GemmRecord: Sendable, Hashable, CustomStringConvertible {
+    /// Whether `A` is passed transposed.
+    public var transposeA: Bool
+    /// Whether `B` is passed transposed.
+    public var transposeB: Bool
+    /// Rows of the result.
+    public var m: Int
+    /// Columns of the result.
+    public var n: Int
+    /// The inner dimension.
+    public var k: Int
+    /// Whether the product accumulates into `C` (`beta != 0`).
+    public var accumulates: Bool
+
+    /// A product of the given flags and sizes.
+    public init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, accumulates: Bool) {
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        self.m = m
+        self.n = n
+        self.k = k
+        self.accumulates = accumulates
+    }
+
+    /// `2 m n k`.
+    public var flops: Int { 2 * m * n * k }
+
+    /// `NT 256x256x23 (+C)` style: flags, `m x n x k`, and `+C` when accumulating.
+    public var description: String {
+        "\(transposeA ? "T" : "N")\(transposeB ? "T" : "N") \(m)x\(n)x\(k)\(accumulates ? " +C" : "")"
+    }
+}
+
+/// A process-wide log of the products issued through ``TensorScalar/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
+/// for benchmarks and tests that check which products a computation makes (for example
+/// that an actor step skips the critics' weight gradients) and replay them as a floor.
+///
+/// Off by default; while off, a product pays one relaxed atomic load. While on, every
+/// product, from any thread, appends its shape under a lock.
+public enum GemmLog {
+    static let active = Atomic<Bool>(false)
+    static let entries = Mutex<[GemmRecord]>([])
+
+    /// Whether products are being recorded.
+    @inline(__always) static var isActive: Bool { active.load(ordering: .relaxed) }
+
+    static func append(_ shape: GemmRecord) { entries.withLock { $0.append(shape) } }
+
+    /// Runs `body` while recording every product issued (by any thread) and returns them
+    /// in the order they were issued. Not reentrant: do not nest recordings.
+    public static func recording<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> (result: R, gemms: [GemmRecord]) {
+        entries.withLock { $0.removeAll(keepingCapacity: true) }
+        active.store(true, ordering: .sequentiallyConsistent)
+        defer { active.store(false, ordering: .sequentiallyConsistent) }
+        let result = try body()
+        active.store(false, ordering: .sequentiallyConsistent)
+        return (result, entries.withLock { $0 })
+    }
+}
