@@ -136,7 +136,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
                 guard let mrp = row(.mrp, componentCount: k, budget: m)?.statistics(group)?.totalVariance, mrp > 0 else { continue }
                 tableRows.append(["\(k)", "\(m)"] + columns.map { kind, comparison in
                     row(kind, componentCount: k, budget: m, comparison: comparison)?.statistics(group)
-                        .map { String(format: "%.2f", $0.totalVariance / mrp) } ?? "—"
+                        .map { Self.number($0.totalVariance / mrp) } ?? "—"
                 })
             }
         }
