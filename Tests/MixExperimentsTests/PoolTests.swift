@@ -18,6 +18,11 @@ struct PoolFixture: Sendable {
         ledger = root.appendingPathComponent("ledger")
     }
 
+    /// Removes the fixture's folder (kept when MIXRL_KEEP_TEST_FILES is set, for debugging).
+    func remove() {
+        if ProcessInfo.processInfo.environment["MIXRL_KEEP_TEST_FILES"] == nil { try? FileManager.default.removeItem(at: root) }
+    }
+
     /// Writes the spec (3 configurations x `seeds` seeds, one environment) and returns its path.
     func writeSpec(out: String = "out", seeds: Int = 2, steps: Int = 10, jobs: Int = 2) throws -> String {
         let text = """
@@ -162,6 +167,7 @@ final class Recorder: SweepProgressReporter {
 @Suite(.serialized) struct PoolTests {
     @Test func runsEveryRunOnceThenSkipsFinishedRuns() throws {
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec()
         let summary = try f.run(spec)
         #expect(summary.runs.count == 6)
@@ -201,6 +207,7 @@ final class Recorder: SweepProgressReporter {
 
     @Test func failedRunsAreRetriedOnceAndRecordedWithoutStoppingOthers() throws {
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec(seeds: 3)
         // Seed 1 always fails; seed 2 fails once (before any checkpoint, so its retry starts afresh).
         let summary = try f.run(spec, environment: ["FAKE_FAIL_SEEDS": "1", "FAKE_FLAKY_SEEDS": "2"])
@@ -231,6 +238,7 @@ final class Recorder: SweepProgressReporter {
 
     @Test func launchProblemsAreFailuresToo() throws {
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec(seeds: 1, jobs: 1)
         let (_, plan, folder) = try f.load(spec)
         var options = SweepRunner.Options()
@@ -245,6 +253,7 @@ final class Recorder: SweepProgressReporter {
 
     @Test func oneSweepPerFolder() throws {
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec(seeds: 1, steps: 40)
         let interrupt = SweepInterrupt()
         let done = DispatchSemaphore(value: 0)
@@ -263,6 +272,7 @@ final class Recorder: SweepProgressReporter {
 
     @Test func interruptedSweepResumesToTheSameResults() throws {
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec(steps: 60)
         let reference = try f.writeSpec(out: "reference", steps: 60)
         #expect(try f.run(reference).allFinished)
@@ -290,6 +300,7 @@ final class Recorder: SweepProgressReporter {
     @Test func sigintToThePoolProcessCheckpointsAndRestartCompletes() throws {
         let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec(steps: 20)
         let reference = try f.writeSpec(out: "reference", steps: 20)
         #expect(try f.run(reference).allFinished)
@@ -317,6 +328,7 @@ final class Recorder: SweepProgressReporter {
     @Test func sigkillOfThePoolStopsItsRunsAndRestartCompletes() throws {
         let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
+        defer { f.remove() }
         let spec = try f.writeSpec(steps: 20)
         let reference = try f.writeSpec(out: "reference", steps: 20)
         #expect(try f.run(reference).allFinished)
@@ -343,6 +355,7 @@ final class Recorder: SweepProgressReporter {
     @Test func realTrainSweepInterruptedAndResumedMatchesUninterrupted() throws {
         let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
+        defer { f.remove() }
         func writeSpec(_ out: String) throws -> String {
             let path = f.root.appendingPathComponent("\(out).toml").path
             try """
