@@ -9,8 +9,10 @@ import MixTensor
 ///
 /// Gymnasium stores the state as `float32` after every step (but `float64` after
 /// reset), and with numpy 2's promotion rules `3 * position` is then a `float32`
-/// product. This type reproduces both, so trajectories agree with Gymnasium's bit for
-/// bit rather than drifting by float32 rounding. Observations are that `float32` state.
+/// product. This type reproduces both, so trajectories do not drift from Gymnasium's by
+/// float32 rounding: over 600-step tests they agree exactly, or one float32 rounding
+/// apart where `cos` differs in its last bit between math libraries. Observations are
+/// that `float32` state.
 ///
 /// No time limit of its own (``makeEnvironment(id:options:)`` adds 999 steps). With
 /// ``rewardKind`` `.unshaped` the reward is -1 on every step until the goal

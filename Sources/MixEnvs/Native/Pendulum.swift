@@ -4,7 +4,8 @@ import MixTensor
 /// Gymnasium's `Pendulum-v1` (classic_control/pendulum.py), step for step: torque-limited
 /// swing-up, semi-implicit Euler with dt = 0.05, speed clipped to ±8, reward
 /// `-(θ² + 0.1 θ̇² + 0.001 u²)` with θ normalized to [-π, π). The arithmetic follows
-/// Gymnasium's expression order in `Double`, so trajectories agree to rounding.
+/// Gymnasium's expression order in `Double`, so trajectories agree to the last bit or two
+/// (over 600-step tests: observations equal, rewards within an ulp).
 ///
 /// Observations are `[cos θ, sin θ, θ̇]`, rounded to `Float` as Gymnasium returns them.
 /// No time limit of its own: ``makeEnvironment(id:options:)`` wraps it in a 200-step
