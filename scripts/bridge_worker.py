@@ -43,11 +43,13 @@ class BridgeError(Exception):
         self.kind, self.message, self.install = kind, message, install
 
 
-def missing_package(exc, what):
+def missing_package(exc, what=None):
+    """`what`: what asked for the package, when it is not the environment itself."""
     name = getattr(exc, "name", None) or str(exc)
+    source = f"{what} needs" if what else "needs"
     return BridgeError(
         "missing_package",
-        f"{what} needs the Python package '{name}', which is not installed in {sys.prefix}",
+        f"{source} the Python package '{name}', which is not installed in {sys.prefix}",
         install=SETUP_HINT,
     )
 
@@ -121,18 +123,20 @@ class GymSuite:
         try:
             import gymnasium as gym
         except ImportError as exc:
-            raise missing_package(exc, f"gym:{env_id}")
+            raise missing_package(exc)
         for module in imports:
             try:
                 importlib.import_module(module)
             except ImportError as exc:
-                raise missing_package(exc, f"--env-import {module}")
+                error = missing_package(exc, f"--env-import {module}")
+                error.install = f"{sys.prefix}/bin/pip install {getattr(exc, 'name', None) or module}"
+                raise error
         try:
             self.envs = [gym.make(env_id) for _ in range(copies)]
         except gym.error.Error as exc:
-            raise BridgeError("bad_id", f"gym:{env_id}: {exc}")
+            raise BridgeError("bad_id", str(exc))
         except ImportError as exc:
-            raise missing_package(exc, f"gym:{env_id}")
+            raise missing_package(exc)
         env = self.envs[0]
         self.observation_bounds = box_bounds(env.observation_space, "observation")
         self.action_bounds = box_bounds(env.action_space, "action")
@@ -169,10 +173,10 @@ class MetaWorldSuite(GymSuite):
             import gymnasium as gym
             import metaworld
         except ImportError as exc:
-            raise missing_package(exc, f"metaworld:{task}")
+            raise missing_package(exc)
         known = sorted(metaworld.ALL_V3_ENVIRONMENTS.keys())
         if task not in known:
-            raise BridgeError("bad_id", f"metaworld:{task} is not a Meta-World v3 task; known: {', '.join(known)}")
+            raise BridgeError("bad_id", f"'{task}' is not a Meta-World v3 task; known: {', '.join(known)}")
         self.envs = [gym.make("Meta-World/MT1", env_name=task, seed=benchmark_seed) for _ in range(copies)]
         env = self.envs[0]
         self.observation_bounds = box_bounds(env.observation_space, "observation")
@@ -201,11 +205,11 @@ class DMCSuite:
             import numpy as np
             from dm_control import suite
         except ImportError as exc:
-            raise missing_package(exc, f"dmc:{spec}")
+            raise missing_package(exc)
         domain, sep, task = spec.partition("-")
         if not sep or (domain, task) not in suite.ALL_TASKS:
             known = ", ".join(f"{d}-{t}" for d, t in suite.ALL_TASKS)
-            raise BridgeError("bad_id", f"dmc:{spec} is not a DeepMind Control task (dmc:DOMAIN-TASK); known: {known}")
+            raise BridgeError("bad_id", f"'{spec}' is not a DeepMind Control Suite task (dmc:DOMAIN-TASK); known: {known}")
         self.envs = [suite.load(domain, task) for _ in range(copies)]
         env = self.envs[0]
         obs_spec = env.observation_spec()
@@ -362,7 +366,7 @@ def main():
     try:
         import numpy as np
     except ImportError as exc:
-        channel.send_error("missing_package", str(missing_package(exc, args.env)), SETUP_HINT)
+        channel.send_error("missing_package", missing_package(exc).message, SETUP_HINT)
         return 2
     try:
         suite = make_suite(args)
@@ -371,7 +375,7 @@ def main():
         return 2
     except Exception as exc:  # noqa: BLE001 - any failure to build the environment is reported
         traceback.print_exc()
-        channel.send_error("exception", f"{args.env}: {type(exc).__name__}: {exc}")
+        channel.send_error("exception", f"{type(exc).__name__} while making the environment: {exc}")
         return 2
 
     hello = {
