@@ -190,6 +190,10 @@ extension Tape {
         case .reshape:
             let inputShape = nodes[a].shape
             writeGradient(a) { d, acc in Tensor.copy(g, into: &d, shape: inputShape, accumulate: acc) }
+
+        case let .external(slot):
+            let x = value(a), y = nodes[i].value, function = externals[slot]
+            writeGradient(a) { d, acc in function.backward(x, output: y, outputGradient: g, into: &d, accumulate: acc) }
         }
     }
 }

@@ -36,6 +36,8 @@ enum NodeKind {
     /// Views: no buffer of their own; the value is the input's, with `shape`.
     case reshape
     case stopGradient
+    /// `tape.externals[slot]` computed the value and computes the input's gradient.
+    case external(slot: Int)
 }
 
 /// One recorded operation with its input positions and its two reusable buffers.
@@ -89,6 +91,7 @@ public final class Tape<Scalar: TensorScalar> {
     var parameterWritten: [Bool] = []
     var extraInputs: [Int] = []
     var indexStorage: [Int32] = []
+    var externals: [any ExternalFunction<Scalar>] = []
     let id: UInt64
     var generation: UInt64 = 0
     /// Shared by fresh nodes so that their first `prepare` allocates a buffer of their own.
@@ -119,6 +122,7 @@ public final class Tape<Scalar: TensorScalar> {
         parameterWritten.removeAll(keepingCapacity: true)
         extraInputs.removeAll(keepingCapacity: true)
         indexStorage.removeAll(keepingCapacity: true)
+        externals.removeAll(keepingCapacity: true)
     }
 
     /// ``reset()`` and also frees every node buffer (the next step allocates again).

@@ -26,8 +26,10 @@ extension SACAgent {
         /// One thread: the default (DESIGN.md: OpenBLAS single-threaded).
         public static let serial = Parallelism(kind: .blas, threads: 1)
 
-        /// The OpenBLAS thread count the update expects to run with.
+        /// The OpenBLAS thread count the update runs with.
         public var blasThreads: Int { kind == .blas ? threads : 1 }
+        /// Whether the twin critics run on two threads.
+        public var runsCriticsSideBySide: Bool { kind == .critics && threads >= 2 }
         /// The OpenBLAS thread count of a gemm-only floor on the same cores.
         public var blasFloorThreads: Int { threads }
     }

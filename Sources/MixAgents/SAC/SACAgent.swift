@@ -35,13 +35,22 @@ public final class SACAgent {
     public var rng: RandomStream
     /// Critic updates done so far.
     public private(set) var updateCount = 0
-    /// How an update uses more than one core (results are the same either way).
-    public var parallelism = Parallelism.serial
+    /// How an update uses more than one core (results are bit-identical either way). Setting
+    /// it sets OpenBLAS's thread count (process-wide) to ``Parallelism/blasThreads`` and
+    /// starts or stops the second critic thread.
+    public var parallelism = Parallelism.serial {
+        didSet {
+            BLAS.setThreadCount(parallelism.blasThreads)
+            twinCritics.runsSideBySide = parallelism.runsCriticsSideBySide
+        }
+    }
 
     let criticTape = Tape<Float>()
     /// The components drawn for the target actions, kept between updates (no allocation).
     var targetComponents: [Int32] = []
     let actorTape = Tape<Float>()
+    /// ``critics`` and ``targetCritics`` on tapes of their own, side by side when asked.
+    let twinCritics: TwinCritics
     let actingTape = Tape<Float>()
     var actingObservations = Tensor<Float>.zeros(Shape(1, 1))
 
@@ -67,6 +76,7 @@ public final class SACAgent {
                 activation: .relu, namePrefix: "critic\(j + 1).", using: &criticStream)
         }
         targetCritics = critics.map { $0.copy() }
+        twinCritics = TwinCritics(critics: critics, targets: targetCritics)
         logAlpha = Parameter(name: "log_alpha", value: Tensor(shape: Shape(1), scalars: [Float(Double.log(c.initialTemperature))]))
         targetEntropy = Float(c.targetEntropy ?? -Double(actionLow.count))
         let clip = c.gradientClipNorm.map(Float.init)
@@ -122,14 +132,13 @@ public final class SACAgent {
             metrics.entropy = -meanLogDensity
             metrics.alpha = alpha
         }
-        let tau = Float(configuration.tau)
-        for (target, critic) in zip(targetCritics, critics) { target.parameters.polyakUpdate(toward: critic.parameters, tau: tau) }
+        twinCritics.updateTargets(tau: Float(configuration.tau))
+        // Drop every tape's references to the batch and to each other's buffers, so that
+        // refilling the batch for the next update writes in place instead of copying.
+        criticTape.reset()
+        actorTape.reset()
+        twinCritics.releaseTapes()
         return metrics
-    }
-
-    /// `Q_j(s, a)` on `tape` for the concatenated input.
-    func q(_ net: MLP<Float>, _ stateAction: Variable, on tape: Tape<Float>, frozen: Bool) -> Variable {
-        net(stateAction, on: tape, frozen: frozen)
     }
 
     /// Critic step: `y = r + gamma (1 - terminated) (min_j Qbar_j(s', a') - alpha log pi(a'|s'))`,
@@ -150,28 +159,24 @@ public final class SACAgent {
             let logDensity = next.logDensity(preSquash: u, samplesPerState: k)
             let states = tape.repeatingRows(nextStates, times: k)
             let stateActions = tape.concatenate(states, next.action(preSquash: u), axis: 1)
-            let minQ = tape.minimum(q(targetCritics[0], stateActions, on: tape, frozen: true),
-                                    q(targetCritics[1], stateActions, on: tape, frozen: true))
+            let minQ = twinCritics.targetMinimum(of: stateActions, on: tape)
             let perSample = tape.subtract(minQ, tape.scale(logDensity, by: alpha))
             softNextValue = tape.sum(tape.multiply(next.mixture.weights, tape.reshape(perSample, to: Shape(b, k))), axis: 1)
         } else {
             let sample = next.sample(drawingComponentsInto: &targetComponents, using: &rng)
             let logDensity = next.logDensity(preSquash: sample.preSquash)
             let stateActions = tape.concatenate(nextStates, sample.action, axis: 1)
-            let minQ = tape.minimum(q(targetCritics[0], stateActions, on: tape, frozen: true),
-                                    q(targetCritics[1], stateActions, on: tape, frozen: true))
+            let minQ = twinCritics.targetMinimum(of: stateActions, on: tape)
             softNextValue = tape.subtract(minQ, tape.scale(logDensity, by: alpha))
         }
         let notDone = tape.affine(tape.input(batch.terminated), scale: -gamma, shift: gamma)  // gamma (1 - terminated)
-        let y = tape.stopGradient(tape.add(tape.input(batch.rewards), tape.multiply(notDone, softNextValue)))
+        let y = tape.add(tape.input(batch.rewards), tape.multiply(notDone, softNextValue))
 
-        let stateActions = tape.concatenate(tape.input(batch.observations), tape.input(batch.actions), axis: 1)
-        let q1 = q(critics[0], stateActions, on: tape, frozen: false)
-        let q2 = q(critics[1], stateActions, on: tape, frozen: false)
-        let loss = tape.add(tape.mean(tape.square(tape.subtract(q1, y))), tape.mean(tape.square(tape.subtract(q2, y))))
-        tape.backward(from: loss)
+        // Each critic's loss and backward pass on its own lane (side by side when asked).
+        let result = twinCritics.trainingStep(observations: batch.observations, actions: batch.actions,
+                                              targets: tape.value(of: y))
         criticOptimizer.step()
-        return (tape.value(of: loss).scalar, tape.value(of: q1).mean())
+        return result
     }
 
     /// The twin-critic minimum as a ``CriticFunction`` with frozen parameters: gradients
@@ -189,14 +194,13 @@ public final class SACAgent {
         let tape = actorTape
         tape.reset()
         let states = tape.input(batch.observations)
-        let (c1, c2) = (critics[0], critics[1])
+        let twin = twinCritics
         let result: ActorLoss<Float>
         do {
-            // The critic as a closure literal passed straight down (non-escaping: no heap
-            // context), parameters frozen as in ``frozenCritic(on:)``.
+            // `min_j Q_j(s, a)`, critics frozen, each on its own lane; the closure literal is
+            // passed straight down (non-escaping: no heap context).
             result = try estimator.actorLoss(policy: actor, states: states, critic: { states, actions in
-                let x = tape.concatenate(states, actions, axis: 1)
-                return tape.minimum(c1(x, on: tape, frozen: true), c2(x, on: tape, frozen: true))
+                tape.external(tape.concatenate(states, actions, axis: 1), twin)
             }, alpha: alpha, on: tape, using: &rng)
         } catch {
             // The estimator was validated against K when the agent was made.
