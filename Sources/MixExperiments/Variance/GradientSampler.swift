@@ -51,7 +51,7 @@ struct EstimationProblem<Scalar: TensorScalar> {
 struct GradientSample {
     /// `count` vectors in the layout of ``EstimationProblem/layout``.
     var estimates: [[Double]]
-    /// Wall-clock seconds for all of them.
+    /// Wall-clock seconds for all of them (after an untimed warm-up pass).
     var seconds: Double
 }
 
@@ -76,19 +76,17 @@ enum GradientSampler {
         var estimates: [[Double]] = []
         estimates.reserveCapacity(count)
         var tiled: (copies: Int, states: Tensor<Scalar>, logits: Tensor<Scalar>, means: Tensor<Scalar>, logStds: Tensor<Scalar>)?
-        let clock = ContinuousClock(), start = clock.now
-
-        while estimates.count < count {
-            let copies = min(passSize, count - estimates.count)
-            if tiled?.copies != copies {
-                // Row (c * B + s) * replication + m is state s of copy c.
-                var rows: [Int] = []
-                rows.reserveCapacity(copies * b * replication)
-                for _ in 0..<copies { for s in 0..<b { for _ in 0..<replication { rows.append(s) } } }
-                tiled = (copies, problem.states.gathering(rows: rows), problem.logits.gathering(rows: rows),
-                         problem.means.gathering(rows: rows), problem.logStds.gathering(rows: rows))
-            }
-            guard let t = tiled else { break }
+        func tile(_ copies: Int) -> (copies: Int, states: Tensor<Scalar>, logits: Tensor<Scalar>, means: Tensor<Scalar>, logStds: Tensor<Scalar>) {
+            // Row (c * B + s) * replication + m is state s of copy c.
+            var rows: [Int] = []
+            rows.reserveCapacity(copies * b * replication)
+            for _ in 0..<copies { for s in 0..<b { for _ in 0..<replication { rows.append(s) } } }
+            return (copies, problem.states.gathering(rows: rows), problem.logits.gathering(rows: rows),
+                    problem.means.gathering(rows: rows), problem.logStds.gathering(rows: rows))
+        }
+        /// One batched pass on `t`; returns the gradients of the stacked logits, means and log-stds.
+        func pass(_ t: (copies: Int, states: Tensor<Scalar>, logits: Tensor<Scalar>, means: Tensor<Scalar>, logStds: Tensor<Scalar>),
+                  critic: CriticFunction, rng: inout RandomStream) throws(EstimatorError) -> ([Scalar], [Scalar], [Scalar]) {
             tape.reset()
             let logits = tape.input(t.logits, requiresGradient: k > 1)
             let means = tape.input(t.means, requiresGradient: true)
@@ -98,8 +96,24 @@ enum GradientSampler {
             let result = try estimator.actorLoss(distribution: distribution, states: tape.input(t.states), critic: critic,
                                                  alpha: Scalar(problem.alpha), on: tape, using: &rng)
             tape.backward(from: result.loss)
-            let gradLogits = k > 1 ? tape.gradient(of: logits).scalars : []
-            let gradMeans = tape.gradient(of: means).scalars, gradLogStds = tape.gradient(of: logStds).scalars
+            return (k > 1 ? tape.gradient(of: logits).scalars : [], tape.gradient(of: means).scalars, tape.gradient(of: logStds).scalars)
+        }
+
+        // An untimed warm-up pass of the first pass's size, on streams of its own (the
+        // estimates do not depend on it), so that the tape's first allocations and cold
+        // caches do not count as cost.
+        tiled = tile(min(passSize, count))
+        if let t = tiled {
+            var warmUp = rng.split(3)
+            _ = try pass(t, critic: problem.makeCritic(tape, RandomSource(rng.split(4))), rng: &warmUp)
+        }
+        let clock = ContinuousClock(), start = clock.now
+
+        while estimates.count < count {
+            let copies = min(passSize, count - estimates.count)
+            if tiled?.copies != copies { tiled = tile(copies) }
+            guard let t = tiled else { break }
+            let (gradLogits, gradMeans, gradLogStds) = try pass(t, critic: critic, rng: &rng)
             // d loss / d row = grad l_row / (copies * B * replication); an estimate's block for
             // state s is (1 / (B * replication)) sum_m grad l_(s,m) = copies * sum_m d loss / d row.
             let factor = Double(copies)

@@ -126,9 +126,14 @@ public final class VarianceBenchmark {
         }
         let notes = kinds.compactMap { kind -> String? in
             guard let ks = skipped[kind] else { return nil }
-            return "\(kind.label) with 1 sample per state is undefined (leave-one-out needs 2): at K = "
-                + ks.map(String.init).joined(separator: ", ") + " it has no equal-sample row at M = 1"
-                + (request.includesEqualCompute ? " (its equal-compute rows use K·M samples)." : ".")
+            let matched = request.includesEqualCompute ? ks.filter { $0 > 1 } : []
+            let unmatched = ks.filter { !matched.contains($0) }
+            var parts: [String] = []
+            if !unmatched.isEmpty { parts.append("no row at M = 1 for K = " + unmatched.map(String.init).joined(separator: ", ")) }
+            if !matched.isEmpty {
+                parts.append("only its equal-compute rows (K·M samples) at M = 1 for K = " + matched.map(String.init).joined(separator: ", "))
+            }
+            return "\(kind.label) with 1 sample per state is undefined (leave-one-out needs 2): " + parts.joined(separator: "; ") + "."
         }
         return (rows, notes)
     }
