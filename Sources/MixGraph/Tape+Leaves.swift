@@ -35,8 +35,14 @@ extension Tape {
     public func gather(_ x: Variable, rowCount: Int, indexOfRow: (Int) -> Int32) -> Variable {
         let xi = index(x)
         let xv = value(xi)
-        let first = indexStorage.count
-        for row in 0..<rowCount { indexStorage.append(indexOfRow(row)) }
+        // Filled in a local array (moved out and back, no copy): appending to the stored
+        // property would pay a dynamic exclusivity check per index.
+        var storage: [Int32] = []
+        swap(&storage, &indexStorage)
+        let first = storage.count
+        storage.reserveCapacity(first + rowCount)
+        for row in 0..<rowCount { storage.append(indexOfRow(row)) }
+        swap(&storage, &indexStorage)
         let i = push(.gather(first: first, count: rowCount), xi, requiresGradient: nodes[xi].requiresGradient)
         indexStorage.withUnsafeBufferPointer { all in
             Tensor.gather(xv, rows: UnsafeBufferPointer(rebasing: all[first..<(first + rowCount)]), into: &nodes[i].value)

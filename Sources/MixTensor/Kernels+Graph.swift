@@ -92,6 +92,14 @@ extension Kernels {
     @usableFromInline
     static func expand<T: TensorScalar>(_ g: UnsafePointer<T>, outer: Int, length: Int, inner: Int, scale: T,
                                         _ y: UnsafeMutablePointer<T>, accumulate: Bool) {
+        if inner == 1 {
+            // One value per row spread over its `length` columns.
+            for o in 0..<outer {
+                let v = scale * g[o], yr = y + o * length
+                if accumulate { for l in 0..<length { yr[l] += v } } else { for l in 0..<length { yr[l] = v } }
+            }
+            return
+        }
         for o in 0..<outer {
             let go = g + o * inner
             for l in 0..<length {

@@ -92,10 +92,16 @@ extension Tensor {
         require(x.rank >= 1, "MixTensor: gather from a rank-0 tensor")
         let rows = x.shape[0], rowSize = x.count / Swift.max(rows, 1)
         out.prepare(shape: x.shape.replacing(axis: 0, with: indices.count))
+        guard let base = indices.baseAddress else { return }
+        let n = indices.count
         x.withElements { src in out.withElements { dst in
-            for (i, index) in indices.enumerated() {
-                require(index >= 0 && Int(index) < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
-                (dst + i * rowSize).update(from: src + Int(index) * rowSize, count: rowSize)
+            var i = 0
+            while i < n {
+                let index = Int(base[i])
+                require(index >= 0 && index < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
+                let d = dst + i * rowSize, s = src + index * rowSize
+                if rowSize <= 16 { for j in 0..<rowSize { d[j] = s[j] } } else { d.update(from: s, count: rowSize) }
+                i += 1
             }
         } }
     }
@@ -111,11 +117,16 @@ extension Tensor {
                 "MixTensor: scatterAdd of \(g.shape) into \(out.shape) with \(indices.count) indices")
         out.makeUnique()
         let outShape = out.shape
+        guard let base = indices.baseAddress else { return }
+        let n = indices.count
         g.withElements { src in out.withElements { dst in
-            for (i, index) in indices.enumerated() {
-                require(index >= 0 && Int(index) < rows, "MixTensor: scatterAdd index \(index) out of range for shape \(outShape)")
-                let d = dst + Int(index) * rowSize, s = src + i * rowSize
+            var i = 0
+            while i < n {
+                let index = Int(base[i])
+                require(index >= 0 && index < rows, "MixTensor: scatterAdd index \(index) out of range for shape \(outShape)")
+                let d = dst + index * rowSize, s = src + i * rowSize
                 for j in 0..<rowSize { d[j] += s[j] }
+                i += 1
             }
         } }
     }

@@ -20,6 +20,18 @@ extension Kernels {
     @_specialize(where T == Double)
     @usableFromInline
     static func reduce<T: TensorScalar>(_ op: ReductionOp, _ x: UnsafePointer<T>, outer: Int, length: Int, inner: Int, _ y: UnsafeMutablePointer<T>) {
+        if inner == 1 && (op == .sum || op == .mean) {
+            // Row sums of a matrix (the common case: per-sample sums over a few action
+            // dimensions), in the same order as the general loop, without its per-row setup.
+            let s = 1 / T(length)
+            for o in 0..<outer {
+                let xo = x + o * length
+                var total: T = 0
+                for l in 0..<length { total += xo[l] }
+                y[o] = op == .mean ? total * s : total
+            }
+            return
+        }
         for o in 0..<outer {
             let xo = x + o * length * inner, yo = y + o * inner
             switch op {

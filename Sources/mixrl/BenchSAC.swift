@@ -111,8 +111,16 @@ struct BenchSAC: ParsableCommand {
         let data = randomBatch()
         for _ in 0..<10 { _ = agent.update(batch: data) }
 
+        // Allocations with the batch refilled in place before each update, as a trainer
+        // samples into it (a tape still holding the batch would turn the refill into a copy).
+        var refilled = randomBatch(), refillSource = RandomStream(seed: 4)
         let buffersBefore = AllocationCounter.bufferCount
-        for _ in 0..<allocationUpdates { _ = agent.update(batch: data) }
+        for _ in 0..<allocationUpdates {
+            refilled.observations.fillNormal(using: &refillSource)
+            refilled.nextObservations.fillNormal(using: &refillSource)
+            refilled.rewards.fillNormal(using: &refillSource)
+            _ = agent.update(batch: refilled)
+        }
         let allocations = Double(AllocationCounter.bufferCount - buffersBefore) / Double(allocationUpdates)
 
         let actualCalls = GemmLog.recording { _ = agent.update(batch: data) }.gemms

@@ -65,20 +65,28 @@ func makeUpdateAgent(components k: Int, parallelism: SACAgent.Parallelism = .ser
 func randomUpdateBatch() -> ReplayBatch {
     var rng = RandomStream(seed: 4)
     var b = ReplayBatch(batchSize: updateBatchSize, observationSize: updateObservationSize, actionSize: updateActionSize)
+    refill(&b, using: &rng)
+    return b
+}
+
+/// New random contents, written in place as a replay buffer's `sample(into:)` does (a
+/// write into a tensor some tape still referenced would copy it: an allocation).
+func refill(_ b: inout ReplayBatch, using rng: inout RandomStream) {
     b.observations.fillNormal(using: &rng)
     b.nextObservations.fillNormal(using: &rng)
     b.actions.fillUniform(lower: -1, upper: 1, using: &rng)
     b.rewards.fillNormal(using: &rng)
-    b.terminated.withUnsafeMutablePointer { p in for i in 0..<updateBatchSize { p[i] = i % 5 == 0 ? 1 : 0 } }
-    return b
+    b.terminated.withUnsafeMutablePointer { p in for i in 0..<updateBatchSize { p[i] = rng.uniform() < 0.2 ? 1 : 0 } }
 }
 
-/// Tensor buffers allocated by 10 updates after 3 warm-up updates.
+/// Tensor buffers allocated by 10 updates after 3 warm-up updates, the batch refilled
+/// in place before each.
 func steadyStateBuffersPerUpdates(components k: Int, parallelism: SACAgent.Parallelism = .serial) -> Int {
     let agent = makeUpdateAgent(components: k, parallelism: parallelism)
-    let batch = randomUpdateBatch()
-    for _ in 0..<3 { _ = agent.update(batch: batch) }
+    var batch = randomUpdateBatch()
+    var rng = RandomStream(seed: 5)
+    for _ in 0..<3 { refill(&batch, using: &rng); _ = agent.update(batch: batch) }
     let before = AllocationCounter.bufferCount
-    for _ in 0..<10 { _ = agent.update(batch: batch) }
+    for _ in 0..<10 { refill(&batch, using: &rng); _ = agent.update(batch: batch) }
     return AllocationCounter.bufferCount - before
 }
