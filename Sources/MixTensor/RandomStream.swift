@@ -60,6 +60,8 @@ public struct RandomStream: RandomNumberGenerator, Codable, Hashable, Sendable {
     /// exactly 1 about once in 2^25 draws, and `log(1 - u)` would become `-inf`. The
     /// affine map to [lower, upper) can still round up to `upper` for some bounds; such
     /// a draw is replaced by the largest value below `upper`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func uniform<T: TensorScalar>(_ lower: T, _ upper: T) -> T {
         let bits = T.significandBitCount + 1
         let unit = T(next() >> UInt64(64 - bits)) * T(sign: .plus, exponent: T.Exponent(-bits), significand: 1)
@@ -86,6 +88,8 @@ public struct RandomStream: RandomNumberGenerator, Codable, Hashable, Sendable {
     ///
     /// Invalid weights (negative, NaN, infinite or all zero) stop the program: a NaN
     /// weight from a diverged network must not turn into a silently chosen last index.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func categorical<T: TensorScalar>(_ weights: UnsafeBufferPointer<T>) -> Int {
         var total: Double = 0
         var valid = true
@@ -125,12 +129,16 @@ extension Tensor {
     }
 
     /// Overwrites every element with an independent normal draw (no allocation).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func fillNormal(mean: Scalar = 0, standardDeviation: Scalar = 1, using rng: inout RandomStream) {
         let n = count
         withUnsafeMutablePointer { p in for i in 0..<n { p[i] = mean + standardDeviation * Scalar(rng.normal()) } }
     }
 
     /// Overwrites every element with an independent uniform draw in [lower, upper) (no allocation).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func fillUniform(lower: Scalar = 0, upper: Scalar = 1, using rng: inout RandomStream) {
         let n = count
         withUnsafeMutablePointer { p in for i in 0..<n { p[i] = rng.uniform(lower, upper) } }

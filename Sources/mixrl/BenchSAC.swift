@@ -30,56 +30,74 @@ struct BenchSAC: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Components K: 1 is the Gaussian policy with RP, K > 1 a mixture with MRP.")
     var components: [Int] = [1, 2, 5, 8]
     @Option(parsing: .upToNextOption, help: "Thread counts to measure.") var threads: [Int] = [1, 2]
-    @Option(help: "How two or more threads are used: blas (threads inside OpenBLAS), critics (the twin critics side by side, OpenBLAS single-threaded).")
-    var parallelism: SACAgent.Parallelism.Kind = .critics
+    @Option(parsing: .upToNextOption,
+            help: "How 2+ threads are used, one row each: critics (the twin critics side by side, OpenBLAS single-threaded), blas (threads inside OpenBLAS).")
+    var parallelism: [SACAgent.Parallelism.Kind] = [.critics, .blas]
     @Option(help: "Interleaved repetitions (medians are reported).") var repetitions = 11
     @Option(help: "Target duration of one repetition of one side, in seconds.") var repetitionSeconds = 0.15
     @Option(help: "Updates between warm-up and the allocation count.") var allocationUpdates = 20
     @Option(help: "Path of a compiled peers/sac_gemm_floor.c to run for each row as a cross-check.")
     var cFloor: String?
-    @Option(help: "Update time / actual-gemm floor that one thread should stay within.") var targetRatio = 1.25
+    @Option(help: "Update time / actual-gemm floor that one thread should stay within (cpu).") var targetRatio = 1.25
     @Flag(help: "Print the recorded gemm list of each configuration.") var listGemms = false
     @Option(help: "Only run this many updates per configuration, untimed against floors (for perf or callgrind).")
     var profileUpdates: Int?
     @Flag(help: "Exit with an error when a one-thread row misses the target or an update allocates.") var strict = false
 
+    /// One row of the table: K, thread count and how the threads are used.
+    struct Setting {
+        var components: Int
+        var parallelism: SACAgent.Parallelism
+        var label: String { parallelism.threads == 1 ? "1" : "\(parallelism.threads) \(parallelism.kind.rawValue)" }
+    }
+
+    var settings: [Setting] {
+        components.flatMap { k in
+            threads.flatMap { t in
+                t == 1 ? [Setting(components: k, parallelism: .serial)]
+                       : parallelism.map { Setting(components: k, parallelism: .init(kind: $0, threads: t)) }
+            }
+        }
+    }
+
     func run() throws {
-        print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration)")
-        print("# SAC update: observation \(observation), action \(action), batch \(batch), networks \(hidden)x\(hidden);",
-              "K = 1: Gaussian + RP, K > 1: mixture + MRP; 2+ threads: \(parallelism.rawValue)")
-        print("# \(repetitions) interleaved repetitions of ~\(format(repetitionSeconds, 2)) s per side; medians.",
-              "floor min = sac_gemm_floor.c shapes with q_dw=0; floor act = the gemms the update issued;",
-              "ratio = update / floor (wall | cpu); cpu = thread CPU clock (1 thread) or process CPU clock (2+)")
         if let n = profileUpdates {
-            for k in components {
-                for t in threads {
-                    let agent = try makeAgent(components: k, threads: t)
-                    BLAS.setThreadCount(agent.parallelism.blasThreads)
-                    let data = randomBatch()
-                    let start = Timing.now()
-                    for _ in 0..<n { _ = agent.update(batch: data) }
-                    print("K=\(k) threads=\(t): \(n) updates, \(format(Timing.seconds(since: start) * 1e3 / Double(max(n, 1)), 3)) ms each")
-                }
+            for setting in settings {
+                let agent = try makeAgent(setting)
+                let data = randomBatch()
+                let start = Timing.now()
+                for _ in 0..<n { _ = agent.update(batch: data) }
+                print("K=\(setting.components) threads=\(setting.label): \(n) updates,",
+                      "\(format(Timing.seconds(since: start) * 1e3 / Double(max(n, 1)), 3)) ms each")
             }
             return
         }
+        print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration)")
+        print("# SAC update (SACAgent.update(batch:)): observation \(observation), action \(action), batch \(batch),",
+              "networks \(hidden)x\(hidden); K = 1: Gaussian + RP, K > 1: mixture + MRP; random replay data")
+        print("# \(repetitions) interleaved repetitions of ~\(format(repetitionSeconds, 2)) s per side; medians of ms per update.")
+        print("# floor min: the gemms of peers/sac_gemm_floor.c with q_dw=0; floor act: the gemms this update issued (GemmLog);",
+              "both replayed raw through Float.gemm with the row's thread count inside OpenBLAS.")
+        print("# cpu: thread CPU clock with 1 thread, process CPU clock with 2+ (all threads, spinning included).",
+              "ratio = update / floor, wall and cpu. buffers: tensor buffers allocated per update after warm-up (batch refilled in place).",
+              "result: hash of all parameters after 5 updates from the same seed (equal for equal K: threads do not change results).")
         print(SACRow.header)
         var failed = false
-        for k in components {
-            for t in threads {
-                let row = try measure(components: k, threads: t)
-                print(row.line)
-                if t == 1 && (row.cpuRatioActual > targetRatio) { failed = true }
-                if row.allocationsPerUpdate > 0 { failed = true }
-                if let cFloor { print(runCFloor(path: cFloor, components: k, threads: t, swiftFloor: row)) }
-            }
+        for setting in settings {
+            let row = try measure(setting)
+            print(row.line)
+            if setting.parallelism.threads == 1 && row.cpuRatioActual > targetRatio { failed = true }
+            if row.allocationsPerUpdate > 0 { failed = true }
+            if let cFloor { print(runCFloor(path: cFloor, setting: setting, swiftFloor: row)) }
         }
+        BLAS.setThreadCount(1)
         print("# target: 1 thread within \(format(targetRatio, 2))x of the actual floor (cpu), 0 buffers per update:",
               failed ? "NOT met" : "met")
         if strict && failed { throw ExitCode.failure }
     }
 
-    func makeAgent(components k: Int, threads: Int) throws -> SACAgent {
+    func makeAgent(_ setting: Setting) throws -> SACAgent {
+        let k = setting.components
         var c = TrainingConfiguration()
         c.environment = "bench"
         c.policy = k == 1 ? .gaussian : .mixture
@@ -90,12 +108,12 @@ struct BenchSAC: ParsableCommand {
         let agent = try SACAgent(configuration: c, observationSize: observation,
                                  actionLow: Array(repeating: -1, count: action),
                                  actionHigh: Array(repeating: 1, count: action), rng: RandomStream(seed: 1))
-        agent.parallelism = .init(kind: threads > 1 ? parallelism : .blas, threads: threads)
+        agent.parallelism = setting.parallelism  // also sets OpenBLAS's thread count
         return agent
     }
 
-    func randomBatch() -> ReplayBatch {
-        var rng = RandomStream(seed: 2)
+    func randomBatch(seed: UInt64 = 2) -> ReplayBatch {
+        var rng = RandomStream(seed: seed)
         var b = ReplayBatch(batchSize: batch, observationSize: observation, actionSize: action)
         b.observations.fillNormal(using: &rng)
         b.nextObservations.fillNormal(using: &rng)
@@ -105,15 +123,34 @@ struct BenchSAC: ParsableCommand {
         return b
     }
 
-    func measure(components k: Int, threads t: Int) throws -> SACRow {
-        let agent = try makeAgent(components: k, threads: t)
-        BLAS.setThreadCount(agent.parallelism.blasThreads)
+    /// FNV-1a over the bits of every parameter (actor, critics, targets, temperature).
+    func parameterHash(_ agent: SACAgent) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        let nets = [agent.actor.parameters] + agent.critics.map(\.parameters) + agent.targetCritics.map(\.parameters)
+        for p in nets.flatMap(\.elements) + [agent.logAlpha] {
+            p.value.withUnsafePointer { v in
+                for i in 0..<p.value.count { h = (h ^ UInt64(v[i].bitPattern)) &* 0x100_0000_01b3 }
+            }
+        }
+        return h
+    }
+
+    func measure(_ setting: Setting) throws -> SACRow {
+        let hash: UInt64
+        do {
+            let fresh = try makeAgent(setting)
+            let data = randomBatch()
+            for _ in 0..<5 { _ = fresh.update(batch: data) }
+            hash = parameterHash(fresh)
+        }
+        let agent = try makeAgent(setting)
+        let t = setting.parallelism.threads, updateBLASThreads = setting.parallelism.blasThreads
         let data = randomBatch()
         for _ in 0..<10 { _ = agent.update(batch: data) }
 
         // Allocations with the batch refilled in place before each update, as a trainer
         // samples into it (a tape still holding the batch would turn the refill into a copy).
-        var refilled = randomBatch(), refillSource = RandomStream(seed: 4)
+        var refilled = randomBatch(seed: 3), refillSource = RandomStream(seed: 4)
         let buffersBefore = AllocationCounter.bufferCount
         for _ in 0..<allocationUpdates {
             refilled.observations.fillNormal(using: &refillSource)
@@ -125,41 +162,41 @@ struct BenchSAC: ParsableCommand {
 
         let actualCalls = GemmLog.recording { _ = agent.update(batch: data) }.gemms
         if listGemms {
-            print("# K=\(k) threads=\(t): \(actualCalls.count) gemms")
+            print("# K=\(setting.components) threads=\(setting.label): \(actualCalls.count) gemms")
             for call in actualCalls { print("#   \(call)") }
         }
-        let minimalCalls = SACGemmList.minimal(observation: observation, action: action, components: k,
+        let minimalCalls = SACGemmList.minimal(observation: observation, action: action, components: setting.components,
                                                batch: batch, hidden: hidden)
         var rng = RandomStream(seed: 3)
         let actual = actualCalls.map { GemmReplay($0, rng: &rng) }
         let minimal = minimalCalls.map { GemmReplay($0, rng: &rng) }
-        let blasThreads = agent.parallelism.blasFloorThreads
 
         let update: (Int) -> Void = { n in for _ in 0..<n { _ = agent.update(batch: data) } }
+        // The floors run with all of the row's threads inside OpenBLAS, like the C floor
+        // with OPENBLAS_NUM_THREADS = t.
         let floorMinimal: (Int) -> Void = { n in
-            BLAS.setThreadCount(blasThreads)
+            BLAS.setThreadCount(t)
             for _ in 0..<n { for call in minimal { call.run() } }
-            BLAS.setThreadCount(agent.parallelism.blasThreads)
+            BLAS.setThreadCount(updateBLASThreads)
         }
         let floorActual: (Int) -> Void = { n in
-            BLAS.setThreadCount(blasThreads)
+            BLAS.setThreadCount(t)
             for _ in 0..<n { for call in actual { call.run() } }
-            BLAS.setThreadCount(agent.parallelism.blasThreads)
+            BLAS.setThreadCount(updateBLASThreads)
         }
         let iterations = Timing.calibrate(targetSeconds: repetitionSeconds, update)
         let clock: SACClock = t == 1 ? .thread : .process
         let (wall, cpu) = clock.interleaved(repetitions: repetitions, iterations: iterations,
                                             [update, floorMinimal, floorActual])
-        BLAS.setThreadCount(1)
-        return SACRow(components: k, threads: t, wall: wall, cpu: cpu,
+        return SACRow(setting: setting, wall: wall, cpu: cpu,
                       minimalGemms: minimalCalls.count, actualGemms: actualCalls.count,
-                      minimalFlops: minimalCalls.reduce(0) { $0 + $1.flops }, actualFlops: actualCalls.reduce(0) { $0 + $1.flops },
-                      allocationsPerUpdate: allocations)
+                      allocationsPerUpdate: allocations, resultHash: hash)
     }
 
     /// Runs the C floor with the same shapes (`q_dw = 0`) and prints its median next to
-    /// the Swift replay of the same list.
-    func runCFloor(path: String, components k: Int, threads t: Int, swiftFloor row: SACRow) -> String {
+    /// the Swift replay of the same list (timed earlier in this run).
+    func runCFloor(path: String, setting: Setting, swiftFloor row: SACRow) -> String {
+        let t = setting.parallelism.threads, k = setting.components
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["\(observation)", "\(action)", "\(k)", "\(batch)", "\(hidden)", "0", "0", "1", "3"]
@@ -175,35 +212,37 @@ struct BenchSAC: ParsableCommand {
               let ms = Double(output[range.upperBound...].prefix { $0 != "," }) else {
             return "#   C floor: unexpected output: \(output)"
         }
-        return "#   C floor (sac_gemm_floor.c, q_dw=0, \(t) thread(s), run after): \(format(ms, 3)) ms;"
-            + " Swift replay of the same list in this run: \(format(row.wall[1].median * 1e3, 3)) ms"
-            + " (Swift/C \(format(row.wall[1].median * 1e3 / ms, 3)))"
+        let swift = row.wall[1].median * 1e3
+        return "#   C floor, sac_gemm_floor.c \(observation) \(action) \(k) \(batch) \(hidden) q_dw=0, OPENBLAS_NUM_THREADS=\(t), wall:"
+            + " \(format(ms, 3)) ms; Swift replay of the same list: \(format(swift, 3)) ms (Swift/C \(format(swift / ms, 3)))"
     }
 }
 
 /// One line of the table.
 struct SACRow {
-    var components: Int, threads: Int
+    var setting: BenchSAC.Setting
     /// Per candidate (update, minimal floor, actual floor): seconds per update.
     var wall: [TimingSummary], cpu: [TimingSummary]
     var minimalGemms: Int, actualGemms: Int
-    var minimalFlops: Int, actualFlops: Int
     var allocationsPerUpdate: Double
+    var resultHash: UInt64
 
     var cpuRatioActual: Double { cpu[0].median / cpu[2].median }
 
-    static let header = "K  est  thr | updates/s | update ms wall  cpu   | floor min ms (gemms) | floor act ms (gemms) | ratio/min wall cpu | ratio/act wall cpu | buffers/update"
+    static let header = "K est threads    | updates/s | update ms wall    cpu | floor min wall (n) | floor act wall (n) |"
+        + " ratio/min wall  cpu | ratio/act wall  cpu | buffers | result"
 
     var line: String {
-        func ms(_ s: TimingSummary) -> String { format(s.median * 1e3, 3) }
-        let estimator = components == 1 ? "RP " : "MRP"
-        return "\(components)  \(estimator)  \(threads)  | \(pad(format(1 / wall[0].median, 1), 9)) |"
-            + " \(pad(ms(wall[0]), 7)) \(pad(ms(cpu[0]), 7)) |"
-            + " \(pad(ms(wall[1]), 7)) (\(minimalGemms))       |"
-            + " \(pad(ms(wall[2]), 7)) (\(actualGemms))       |"
-            + " \(format(wall[0].median / wall[1].median, 3)) \(format(cpu[0].median / cpu[1].median, 3))        |"
-            + " \(format(wall[0].median / wall[2].median, 3)) \(format(cpuRatioActual, 3))        |"
-            + " \(format(allocationsPerUpdate, 2))"
+        func ms(_ s: TimingSummary) -> String { pad(format(s.median * 1e3, 2), 7) }
+        func r(_ x: Double) -> String { pad(format(x, 3), 5) }
+        let k = setting.components
+        let hex = String(resultHash, radix: 16)
+        return "\(k) \(k == 1 ? "RP " : "MRP") \(setting.label.padding(toLength: 10, withPad: " ", startingAt: 0)) |"
+            + " \(pad(format(1 / wall[0].median, 1), 9)) | \(ms(wall[0])) \(ms(cpu[0])) |"
+            + " \(ms(wall[1])) (\(minimalGemms))       | \(ms(wall[2])) (\(actualGemms))       |"
+            + "      \(r(wall[0].median / wall[1].median)) \(r(cpu[0].median / cpu[1].median)) |"
+            + "      \(r(wall[0].median / wall[2].median)) \(r(cpuRatioActual)) |"
+            + " \(pad(format(allocationsPerUpdate, 2), 7)) | \(String(repeating: "0", count: 16 - hex.count) + hex)"
     }
 
     func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
