@@ -10,6 +10,9 @@ extension SACAgent {
             case blas
             /// The twin critics side by side, one per thread (OpenBLAS single-threaded).
             case critics
+            /// The twin critics side by side, and the rest of the update (the actor's
+            /// products) with threads inside OpenBLAS.
+            case hybrid
         }
 
         /// Where the threads go.
@@ -27,9 +30,9 @@ extension SACAgent {
         public static let serial = Parallelism(kind: .blas, threads: 1)
 
         /// The OpenBLAS thread count the update runs with.
-        public var blasThreads: Int { kind == .blas ? threads : 1 }
+        public var blasThreads: Int { kind == .critics ? 1 : threads }
         /// Whether the twin critics run on two threads.
-        public var runsCriticsSideBySide: Bool { kind == .critics && threads >= 2 }
+        public var runsCriticsSideBySide: Bool { kind != .blas && threads >= 2 }
         /// The OpenBLAS thread count of a gemm-only floor on the same cores.
         public var blasFloorThreads: Int { threads }
     }

@@ -42,6 +42,7 @@ public final class SACAgent {
         didSet {
             BLAS.setThreadCount(parallelism.blasThreads)
             twinCritics.runsSideBySide = parallelism.runsCriticsSideBySide
+            twinCritics.blasThreadsOutsideLanes = parallelism.blasThreads
         }
     }
 
@@ -179,8 +180,9 @@ public final class SACAgent {
         return result
     }
 
-    /// The twin-critic minimum as a ``CriticFunction`` with frozen parameters: gradients
-    /// reach the actions, the critics' own weight products are skipped.
+    /// The twin-critic minimum as a ``CriticFunction`` with frozen parameters, on one tape
+    /// (for acting: highest-Q evaluation). Gradients reach the actions, the critics' own
+    /// weight products are skipped. The update uses ``twinCritics`` instead.
     func frozenCritic(on tape: Tape<Float>) -> CriticFunction {
         let (c1, c2) = (critics[0], critics[1])
         return { states, actions in

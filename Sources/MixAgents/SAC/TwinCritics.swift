@@ -40,12 +40,18 @@ final class TwinCritics: ExternalFunction {
         }
     }
 
+    /// OpenBLAS's thread count for the rest of the update; while the lanes run side by
+    /// side, OpenBLAS is single-threaded (each lane is one of the threads).
+    var blasThreadsOutsideLanes = 1
+
     /// Runs `job` on both lanes and returns when both are done.
     private func run(_ job: CriticLane.Job) {
         if let worker {
+            if blasThreadsOutsideLanes > 1 { BLAS.setThreadCount(1) }
             worker.start(job)
             lanes[0].perform(job)
             worker.wait()
+            if blasThreadsOutsideLanes > 1 { BLAS.setThreadCount(blasThreadsOutsideLanes) }
         } else {
             lanes[0].perform(job)
             lanes[1].perform(job)
