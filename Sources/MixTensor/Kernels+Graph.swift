@@ -26,16 +26,29 @@ extension Kernels {
         _ rows: Int, _ columns: Int, overwrite: Bool, _ f: (T, T, T) -> T
     ) {
         let ac = aStrides.1, bc = bStrides.1
+        let contiguous = aStrides == (columns, 1) && bStrides == (columns, 1)
         if overwrite {
             // The target has the full (rows x columns) layout: no reduction.
-            if aStrides == (columns, 1) && bStrides == (columns, 1) {
+            if contiguous {
                 for i in 0..<(rows * columns) { d[i] = f(a[i], b[i], g[i]) }
                 return
             }
             for r in 0..<rows {
                 let ar = a + r * aStrides.0, br = b + r * bStrides.0, gr = g + r * columns, dr = d + r * columns
-                for j in 0..<columns { dr[j] = f(ar[j * ac], br[j * bc], gr[j]) }
+                // Column strides known at compile time in the common patterns (a bias-like
+                // row broadcast to every row has stride 0), so the inner loops vectorize.
+                switch (ac, bc) {
+                case (1, 1): for j in 0..<columns { dr[j] = f(ar[j], br[j], gr[j]) }
+                case (1, 0): let bv = br[0]; for j in 0..<columns { dr[j] = f(ar[j], bv, gr[j]) }
+                case (0, 1): let av = ar[0]; for j in 0..<columns { dr[j] = f(av, br[j], gr[j]) }
+                default: for j in 0..<columns { dr[j] = f(ar[j * ac], br[j * bc], gr[j]) }
+                }
             }
+            return
+        }
+        if contiguous && dStrides == (columns, 1) {
+            // Accumulating into a full-layout gradient (a value used more than once).
+            for i in 0..<(rows * columns) { d[i] += f(a[i], b[i], g[i]) }
             return
         }
         for r in 0..<rows {
@@ -45,7 +58,12 @@ extension Kernels {
                 for j in 0..<columns { s += f(ar[j * ac], br[j * bc], gr[j]) }
                 dr[0] += s
             } else {
-                for j in 0..<columns { dr[j] += f(ar[j * ac], br[j * bc], gr[j]) }
+                switch (ac, bc) {
+                case (1, 1): for j in 0..<columns { dr[j] += f(ar[j], br[j], gr[j]) }
+                case (1, 0): let bv = br[0]; for j in 0..<columns { dr[j] += f(ar[j], bv, gr[j]) }
+                case (0, 1): let av = ar[0]; for j in 0..<columns { dr[j] += f(av, br[j], gr[j]) }
+                default: for j in 0..<columns { dr[j] += f(ar[j * ac], br[j * bc], gr[j]) }
+                }
             }
         }
     }

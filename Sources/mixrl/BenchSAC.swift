@@ -31,8 +31,8 @@ struct BenchSAC: ParsableCommand {
     var components: [Int] = [1, 2, 5, 8]
     @Option(parsing: .upToNextOption, help: "Thread counts to measure.") var threads: [Int] = [1, 2]
     @Option(parsing: .upToNextOption,
-            help: "How 2+ threads are used, one row each: critics (the twin critics side by side, OpenBLAS single-threaded), blas (threads inside OpenBLAS).")
-    var parallelism: [SACAgent.Parallelism.Kind] = [.critics, .blas]
+            help: "How 2+ threads are used, one row each: critics (the twin critics side by side, OpenBLAS single-threaded), hybrid (critics side by side, OpenBLAS threads for the rest), blas (threads inside OpenBLAS only).")
+    var parallelism: [SACAgent.Parallelism.Kind] = [.critics, .hybrid, .blas]
     @Option(help: "Interleaved repetitions (medians are reported).") var repetitions = 11
     @Option(help: "Target duration of one repetition of one side, in seconds.") var repetitionSeconds = 0.15
     @Option(help: "Updates between warm-up and the allocation count.") var allocationUpdates = 20
