@@ -1,7 +1,15 @@
 import MixGraph
 
 extension SACAgent {
-    /// How an update uses more than one core.
+    /// How an update uses more than one core. Every setting gives bit-identical results
+    /// (the twin critics' work is combined in a fixed order; OpenBLAS splits products
+    /// without changing their sums).
+    ///
+    /// With two cores, ``Kind/critics`` is the setting to use: on the shared 2-core test
+    /// machine it measured at least as fast as ``Kind/blas`` for every K (`mixrl bench
+    /// sac`), because handing a whole critic to a thread survives a busy core better
+    /// than OpenBLAS's fine-grained barriers; ``Kind/hybrid`` and ``Kind/blas`` stay as
+    /// options. Costs: one extra thread that sleeps between updates.
     public struct Parallelism: Sendable, Equatable {
         /// Where the threads go.
         public enum Kind: String, Sendable, CaseIterable, Codable {
