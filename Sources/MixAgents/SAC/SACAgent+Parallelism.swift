@@ -6,10 +6,11 @@ extension SACAgent {
     /// without changing their sums).
     ///
     /// With two cores, ``Kind/critics`` is the setting to use: on the shared 2-core test
-    /// machine it measured at least as fast as ``Kind/blas`` for every K (`mixrl bench
-    /// sac`), because handing a whole critic to a thread survives a busy core better
-    /// than OpenBLAS's fine-grained barriers; ``Kind/hybrid`` and ``Kind/blas`` stay as
-    /// options. Costs: one extra thread that sleeps between updates.
+    /// machine (its second core busy with other work) it was never slower than
+    /// ``Kind/blas`` beyond run-to-run noise and up to 1.8x faster (`mixrl bench sac`),
+    /// because handing a whole critic to a thread survives a busy core better than
+    /// OpenBLAS's fine-grained barriers. ``Kind/hybrid`` and ``Kind/blas`` stay as
+    /// options. Costs: one extra thread, which sleeps between updates.
     public struct Parallelism: Sendable, Equatable {
         /// Where the threads go.
         public enum Kind: String, Sendable, CaseIterable, Codable {
