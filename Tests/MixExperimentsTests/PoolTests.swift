@@ -367,7 +367,7 @@ final class Recorder: SweepProgressReporter {
                 [grid]
                 environment = "BimodalBandit-v0"
                 seeds = 2
-                steps = 600
+                steps = 4000
                 random_steps = 50
                 eval_every = 100
                 eval_episodes = 3
