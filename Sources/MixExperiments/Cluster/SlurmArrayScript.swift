@@ -6,28 +6,28 @@
 /// the run checkpoints and exits, and the shell requeues the array task
 /// (`scontrol requeue JOB_INDEX`) so that it resumes from the checkpoint. Runs lost to a
 /// node failure or preemption are requeued by Slurm (`--requeue`) and resume the same way.
-public struct SlurmArrayScript: Sendable {
+package struct SlurmArrayScript: Sendable {
     /// The runs, one per array index.
-    public var plan: SweepPlan
+    package var plan: SweepPlan
     /// The `[slurm]` options.
-    public var options: SlurmOptions
+    package var options: SlurmOptions
     /// The `mixrl` executable on the cluster.
-    public var mixrl: String
+    package var mixrl: String
     /// The spec, as `run-one` will read it (an absolute path).
-    public var specPath: String
+    package var specPath: String
     /// `--set` overrides, passed on unchanged so every task expands the same plan.
-    public var overrides: [String]
+    package var overrides: [String]
     /// Further arguments for `run-one` (such as `--train-command PATH`).
-    public var extraArguments: [String]
+    package var extraArguments: [String]
     /// The directory the tasks run in (relative paths of the spec resolve against it).
-    public var workingDirectory: String
+    package var workingDirectory: String
     /// The sweep folder (an absolute path); Slurm's output files go to its `slurm/`.
-    public var sweepFolder: String
+    package var sweepFolder: String
     /// BLAS threads per run.
-    public var threadsPerRun: Int
+    package var threadsPerRun: Int
 
     /// A script for `plan`; paths should be absolute, as the tasks see them.
-    public init(plan: SweepPlan, options: SlurmOptions, mixrl: String, specPath: String, overrides: [String], extraArguments: [String] = [],
+    package init(plan: SweepPlan, options: SlurmOptions, mixrl: String, specPath: String, overrides: [String], extraArguments: [String] = [],
                 workingDirectory: String, sweepFolder: String, threadsPerRun: Int) {
         self.plan = plan
         self.options = options
@@ -41,7 +41,7 @@ public struct SlurmArrayScript: Sendable {
     }
 
     /// The script's text.
-    public func render() -> String {
+    package func render() -> String {
         let last = max(0, plan.runs.count - 1)
         var directives = [
             "--job-name=\(options.jobName ?? "mixrl-" + plan.name)",

@@ -4,12 +4,12 @@ import Glibc
 #endif
 
 /// How a child process ended.
-public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+package enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
 
     /// "exit code N" or "killed by signal N".
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let code): return "exit code \(code)"
         case .signaled(let sig): return "killed by signal \(sig)" + (sig == SIGKILL ? " (SIGKILL)" : sig == SIGTERM ? " (SIGTERM)" : "")

@@ -1,18 +1,18 @@
 import Foundation
 
 /// `status.json` of a run folder (docs/run-folder.md).
-public struct RunStatus: Sendable, Equatable {
+package struct RunStatus: Sendable, Equatable {
     /// `finished`, `failed` or `interrupted`.
-    public var state: String
+    package var state: String
     /// The environment step reached.
-    public var step: Int?
+    package var step: Int?
     /// The last evaluation return, if the run evaluated.
-    public var finalReturn: Double?
+    package var finalReturn: Double?
     /// Why the run failed, for `failed`.
-    public var error: String?
+    package var error: String?
 
     /// A status with the given fields.
-    public init(state: String, step: Int? = nil, finalReturn: Double? = nil, error: String? = nil) {
+    package init(state: String, step: Int? = nil, finalReturn: Double? = nil, error: String? = nil) {
         self.state = state
         self.step = step
         self.finalReturn = finalReturn
@@ -21,7 +21,7 @@ public struct RunStatus: Sendable, Equatable {
 
     /// Reads a `status.json` leniently (unknown fields are ignored); nil if it is not JSON
     /// with a `state`.
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let state = json["state"]?.stringValue else { return nil }
         self.state = state
         step = json["step"]?.doubleValue.map { Int($0) }
@@ -31,42 +31,42 @@ public struct RunStatus: Sendable, Equatable {
 }
 
 /// A run's folder, read (never written) by the sweep: `mixrl train` owns its content.
-public struct RunFolder: Sendable {
+package struct RunFolder: Sendable {
     /// The folder.
-    public let url: URL
+    package let url: URL
 
     /// The run folder at `url` (which need not exist yet).
-    public init(url: URL) { self.url = url }
+    package init(url: URL) { self.url = url }
 
     /// `status.json`: written atomically at the end.
-    public var statusFile: URL { url.appendingPathComponent("status.json") }
+    package var statusFile: URL { url.appendingPathComponent("status.json") }
     /// `config.json`: the resolved configuration.
-    public var configFile: URL { url.appendingPathComponent("config.json") }
+    package var configFile: URL { url.appendingPathComponent("config.json") }
     /// `eval.csv`: one row per evaluation.
-    public var evalFile: URL { url.appendingPathComponent("eval.csv") }
+    package var evalFile: URL { url.appendingPathComponent("eval.csv") }
     /// `metrics.csv`: one row per logged event.
-    public var metricsFile: URL { url.appendingPathComponent("metrics.csv") }
+    package var metricsFile: URL { url.appendingPathComponent("metrics.csv") }
     /// `checkpoints/latest.ckpt`: what `--resume` continues from.
-    public var checkpointFile: URL { url.appendingPathComponent("checkpoints/latest.ckpt") }
+    package var checkpointFile: URL { url.appendingPathComponent("checkpoints/latest.ckpt") }
 
     /// Whether the folder exists at all.
-    public var exists: Bool { FileManager.default.fileExists(atPath: url.path) }
+    package var exists: Bool { FileManager.default.fileExists(atPath: url.path) }
 
     /// Whether a checkpoint to resume from exists.
-    public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointFile.path) }
+    package var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointFile.path) }
 
     /// The parsed `status.json`, if there is a readable one.
-    public func status() -> RunStatus? {
+    package func status() -> RunStatus? {
         guard let data = FileManager.default.contents(atPath: statusFile.path), let json = JSONValue(parsing: data) else { return nil }
         return RunStatus(json: json)
     }
 
     /// A run is finished exactly when its `status.json` says so.
-    public var isFinished: Bool { status()?.state == "finished" }
+    package var isFinished: Bool { status()?.state == "finished" }
 
     /// The step of the last line of `metrics.csv` (reads only the file's last 4 KiB), for
     /// progress estimates.
-    public func lastLoggedStep() -> Int? {
+    package func lastLoggedStep() -> Int? {
         guard let line = FileTail.lastLines(of: metricsFile, count: 1, maxBytes: 4096).last,
               let field = line.split(separator: ",", maxSplits: 1).first else { return nil }
         return Int(field)

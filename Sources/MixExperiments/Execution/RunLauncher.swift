@@ -1,14 +1,14 @@
 import Foundation
 
 /// What the pool asks a launcher to do for one run.
-public enum RunAction: Sendable, Equatable {
+package enum RunAction: Sendable, Equatable {
     /// Start afresh: `train --config CONFIG --out FOLDER`.
     case start(configuration: URL, folder: URL)
     /// Continue from the folder's checkpoint: `train --resume FOLDER`.
     case resume(folder: URL)
 
     /// `start` or `resume`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .start: return "start"
         case .resume: return "resume"
@@ -17,16 +17,16 @@ public enum RunAction: Sendable, Equatable {
 }
 
 /// A command line to execute.
-public struct LaunchCommand: Sendable, Equatable {
+package struct LaunchCommand: Sendable, Equatable {
     /// The program to run (a path, or a name looked up in `PATH`).
-    public var executable: String
+    package var executable: String
     /// Its arguments (without the program name).
-    public var arguments: [String]
+    package var arguments: [String]
     /// Variables added to (or replacing those of) the sweep's own environment.
-    public var environment: [String: String]
+    package var environment: [String: String]
 
     /// A command line.
-    public init(executable: String, arguments: [String], environment: [String: String] = [:]) {
+    package init(executable: String, arguments: [String], environment: [String: String] = [:]) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -35,32 +35,32 @@ public struct LaunchCommand: Sendable, Equatable {
 
 /// Turns a run action into the command that performs it. The default runs `mixrl train`;
 /// tests and the Slurm check substitute a script with the same command-line contract.
-public protocol RunLauncher: Sendable {
+package protocol RunLauncher: Sendable {
     func command(for action: RunAction) -> LaunchCommand
 }
 
 /// `EXECUTABLE [LEADING...] train --config C --out D` or `... train --resume D`: the
 /// contract of `mixrl train` (docs/run-folder.md).
-public struct TrainCommandLauncher: RunLauncher {
+package struct TrainCommandLauncher: RunLauncher {
     /// The program standing in for `mixrl` (its first argument is `train`).
-    public var executable: String
+    package var executable: String
     /// Arguments before `train` (for a script run by an interpreter, the script).
-    public var leadingArguments: [String]
+    package var leadingArguments: [String]
 
     /// A launcher running `executable [leadingArguments...] train ...`.
-    public init(executable: String, leadingArguments: [String] = []) {
+    package init(executable: String, leadingArguments: [String] = []) {
         self.executable = executable
         self.leadingArguments = leadingArguments
     }
 
     /// The `mixrl` executable of the running process (`/proc/self/exe`).
-    public static func currentExecutable() -> TrainCommandLauncher {
+    package static func currentExecutable() -> TrainCommandLauncher {
         let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return TrainCommandLauncher(executable: path)
     }
 
     /// The `train` command line for `action`.
-    public func command(for action: RunAction) -> LaunchCommand {
+    package func command(for action: RunAction) -> LaunchCommand {
         switch action {
         case .start(let configuration, let folder):
             return LaunchCommand(executable: executable, arguments: leadingArguments + ["train", "--config", configuration.path, "--out", folder.path])

@@ -2,27 +2,27 @@ import Foundation
 import MixAgents
 
 /// A failure to run a sweep that is not a fault of its spec: folders, locks, processes.
-public struct SweepError: Error, Sendable, CustomStringConvertible {
+package struct SweepError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, naming the file, folder or program.
-    public var message: String
+    package var message: String
     /// An error with `message`.
-    public init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// What `plan.json` holds: the plan and what produced it.
-public struct PlanFile: Sendable, Codable, Equatable {
+package struct PlanFile: Sendable, Codable, Equatable {
     /// Format version of this file.
-    public var version: Int = 1
+    package var version: Int = 1
     /// The runs.
-    public var plan: SweepPlan
+    package var plan: SweepPlan
     /// The spec file the plan came from.
-    public var specSource: String
+    package var specSource: String
     /// The `--set` overrides applied.
-    public var overrides: [String]
+    package var overrides: [String]
     /// The spec's `[report]` options, for `mixrl report`.
-    public var report: ReportOptions
+    package var report: ReportOptions
 }
 
 /// The layout of a sweep folder:
@@ -38,37 +38,37 @@ public struct PlanFile: Sendable, Codable, Equatable {
 /// OUT/report/              report.html, SVG plots, CSV and Markdown tables
 /// OUT/slurm/               the sbatch script and Slurm's output files
 /// ```
-public struct SweepFolder: Sendable {
+package struct SweepFolder: Sendable {
     /// The sweep folder.
-    public let url: URL
+    package let url: URL
 
     /// The sweep folder at `path` (relative paths resolve against the current directory).
-    public init(path: String) { url = URL(fileURLWithPath: path).standardizedFileURL }
+    package init(path: String) { url = URL(fileURLWithPath: path).standardizedFileURL }
 
     /// `plan.json`.
-    public var planFile: URL { url.appendingPathComponent("plan.json") }
+    package var planFile: URL { url.appendingPathComponent("plan.json") }
     /// `sweep.toml`: the spec as read.
-    public var specFile: URL { url.appendingPathComponent("sweep.toml") }
+    package var specFile: URL { url.appendingPathComponent("sweep.toml") }
     /// `summary.json`: the last invocation's outcome per run.
-    public var summaryFile: URL { url.appendingPathComponent("summary.json") }
+    package var summaryFile: URL { url.appendingPathComponent("summary.json") }
     /// `report/`.
-    public var reportFolder: URL { url.appendingPathComponent("report") }
+    package var reportFolder: URL { url.appendingPathComponent("report") }
     /// `slurm/`: the sbatch script and Slurm's output files.
-    public var slurmFolder: URL { url.appendingPathComponent("slurm") }
+    package var slurmFolder: URL { url.appendingPathComponent("slurm") }
     /// `.sweep.lock`: held by the local pool running in this folder.
-    public var sweepLockFile: URL { url.appendingPathComponent(".sweep.lock") }
+    package var sweepLockFile: URL { url.appendingPathComponent(".sweep.lock") }
     /// The folder of run `id`.
-    public func runFolder(_ id: String) -> RunFolder { RunFolder(url: url.appendingPathComponent("runs/\(id)")) }
+    package func runFolder(_ id: String) -> RunFolder { RunFolder(url: url.appendingPathComponent("runs/\(id)")) }
     /// The configuration file of run `id`.
-    public func configFile(_ id: String) -> URL { url.appendingPathComponent("configs/\(id).json") }
+    package func configFile(_ id: String) -> URL { url.appendingPathComponent("configs/\(id).json") }
     /// The log of run `id`'s processes.
-    public func logFile(_ id: String) -> URL { url.appendingPathComponent("logs/\(id).log") }
+    package func logFile(_ id: String) -> URL { url.appendingPathComponent("logs/\(id).log") }
     /// The lock file of run `id`.
-    public func lockFile(_ id: String) -> URL { url.appendingPathComponent("locks/\(id).lock") }
+    package func lockFile(_ id: String) -> URL { url.appendingPathComponent("locks/\(id).lock") }
 
     /// Creates the folders and writes `plan.json`, `sweep.toml` and every run's
     /// configuration file (files whose content is unchanged are left alone).
-    public func prepare(plan: SweepPlan, spec: SweepSpec) throws(SweepError) {
+    package func prepare(plan: SweepPlan, spec: SweepSpec) throws(SweepError) {
         let fm = FileManager.default
         for sub in ["configs", "runs", "logs", "locks"] {
             do { try fm.createDirectory(at: url.appendingPathComponent(sub), withIntermediateDirectories: true) }
@@ -83,7 +83,7 @@ public struct SweepFolder: Sendable {
     }
 
     /// The stored plan, if the folder has a readable one.
-    public func loadPlan() -> PlanFile? {
+    package func loadPlan() -> PlanFile? {
         guard let data = FileManager.default.contents(atPath: planFile.path) else { return nil }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

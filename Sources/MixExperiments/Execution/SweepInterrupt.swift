@@ -9,7 +9,7 @@ import Glibc
 ///
 /// The first request makes the pool stop starting runs and forward SIGTERM to the running
 /// ones, which checkpoint and exit; a second request sends them SIGKILL.
-public final class SweepInterrupt: @unchecked Sendable {
+package final class SweepInterrupt: @unchecked Sendable {
     // @unchecked: the signal sources are created once in init and only retained after;
     // all mutable state is atomic.
     private let count = Atomic<Int>(0)
@@ -17,12 +17,12 @@ public final class SweepInterrupt: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
 
     /// An interrupt that only code triggers.
-    public init() {}
+    package init() {}
 
     /// An interrupt triggered by the given signals, whose default action (ending the
     /// process) is replaced for as long as the process lives. Children started by the
     /// pool get default dispositions back.
-    public static func trapping(_ signals: [Int32] = [SIGINT, SIGTERM]) -> SweepInterrupt {
+    package static func trapping(_ signals: [Int32] = [SIGINT, SIGTERM]) -> SweepInterrupt {
         let interrupt = SweepInterrupt()
         for s in signals {
             _ = Glibc.signal(s, SIG_IGN)
@@ -35,14 +35,14 @@ public final class SweepInterrupt: @unchecked Sendable {
     }
 
     /// Records a request to stop, as if `signal` had been received.
-    public func trigger(_ signal: Int32) {
+    package func trigger(_ signal: Int32) {
         lastSignal.store(signal, ordering: .relaxed)
         count.add(1, ordering: .sequentiallyConsistent)
     }
 
     /// How many requests arrived.
-    public var requests: Int { count.load(ordering: .sequentiallyConsistent) }
+    package var requests: Int { count.load(ordering: .sequentiallyConsistent) }
 
     /// The signal of the latest request (0 if none).
-    public var signal: Int32 { lastSignal.load(ordering: .relaxed) }
+    package var signal: Int32 { lastSignal.load(ordering: .relaxed) }
 }

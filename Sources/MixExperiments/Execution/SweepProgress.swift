@@ -1,26 +1,26 @@
 /// Counts and time estimates of a sweep at one moment.
-public struct SweepSnapshot: Sendable, Equatable {
+package struct SweepSnapshot: Sendable, Equatable {
     /// Runs this invocation is responsible for.
-    public var total: Int
+    package var total: Int
     /// Finished runs, including those finished before this invocation.
-    public var finished: Int
+    package var finished: Int
     /// Runs found finished when the sweep started (skipped).
-    public var skipped: Int
+    package var skipped: Int
     /// Runs whose process is running.
-    public var running: Int
+    package var running: Int
     /// Runs that failed and will not be tried again in this invocation.
-    public var failed: Int
+    package var failed: Int
     /// Runs not started yet (including failed runs waiting for their retry).
-    public var pending: Int
+    package var pending: Int
     /// Seconds since the sweep started.
-    public var elapsed: Double
+    package var elapsed: Double
     /// Estimated seconds until every run has ended, from the environment steps done so far
     /// in this invocation (nil until there is progress to extrapolate from).
-    public var remaining: Double?
+    package var remaining: Double?
 }
 
 /// What happens in a sweep, as its pool reports it.
-public enum SweepEvent: Sendable {
+package enum SweepEvent: Sendable {
     /// The plan is checked and the pool starts.
     case started(SweepSnapshot)
     /// A run's process was started (`attempt` counts from 1 within this invocation).
@@ -39,47 +39,47 @@ public enum SweepEvent: Sendable {
 
 /// Receives a sweep's events, on the thread that runs the pool. The library never
 /// prints; the command line renders these as a live line or periodic plain lines.
-public protocol SweepProgressReporter: AnyObject {
+package protocol SweepProgressReporter: AnyObject {
     func report(_ event: SweepEvent)
 }
 
 /// One run's result in a sweep invocation.
-public struct RunRecord: Sendable, Codable, Equatable {
+package struct RunRecord: Sendable, Codable, Equatable {
     /// The run's index in the plan.
-    public var index: Int
+    package var index: Int
     /// The run's id.
-    public var id: String
+    package var id: String
     /// The options that vary across the plan.
-    public var label: String
+    package var label: String
     /// `finished`, `skipped` (finished before), `failed`, `interrupted` or `pending`.
-    public var outcome: String
+    package var outcome: String
     /// Processes started for it in this invocation.
-    public var attempts: Int
+    package var attempts: Int
     /// Seconds its processes ran in this invocation.
-    public var seconds: Double
+    package var seconds: Double
     /// How its last process ended.
-    public var exit: String?
+    package var exit: String?
     /// For a failure: the error from `status.json` and the last lines of its log.
-    public var error: String?
+    package var error: String?
 }
 
 /// The outcome of a sweep invocation, as written to `summary.json`.
-public struct SweepSummary: Sendable, Codable, Equatable {
+package struct SweepSummary: Sendable, Codable, Equatable {
     /// The sweep's name.
-    public var name: String
+    package var name: String
     /// The sweep folder.
-    public var folder: String
+    package var folder: String
     /// When the invocation started (ISO 8601).
-    public var startedAt: String
+    package var startedAt: String
     /// How long the invocation took.
-    public var seconds: Double
+    package var seconds: Double
     /// The signal that interrupted the sweep, if one did.
-    public var interruptedBy: Int32?
+    package var interruptedBy: Int32?
     /// Every run the invocation was responsible for, in plan order.
-    public var runs: [RunRecord]
+    package var runs: [RunRecord]
 
     /// How many runs ended with `outcome`.
-    public func count(_ outcome: String) -> Int { runs.filter { $0.outcome == outcome }.count }
+    package func count(_ outcome: String) -> Int { runs.filter { $0.outcome == outcome }.count }
     /// Whether every run is finished (now or before).
-    public var allFinished: Bool { runs.allSatisfy { $0.outcome == "finished" || $0.outcome == "skipped" } }
+    package var allFinished: Bool { runs.allSatisfy { $0.outcome == "finished" || $0.outcome == "skipped" } }
 }

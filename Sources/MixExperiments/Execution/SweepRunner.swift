@@ -12,31 +12,31 @@ import Glibc
 /// the other runs, and recorded with its error; it never stops the others. Everything
 /// happens on the calling thread, which ``run(interrupt:)`` blocks until every child
 /// process has been reaped.
-public final class SweepRunner {
+package final class SweepRunner {
     /// How the pool runs.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Runs at once.
-        public var jobs: Int = 1
+        package var jobs: Int = 1
         /// Extra attempts for a failed run.
-        public var retries: Int = 1
+        package var retries: Int = 1
         /// BLAS threads per run.
-        public var threadsPerRun: Int = 1
+        package var threadsPerRun: Int = 1
         /// Variables added to each run's environment.
-        public var environment: [String: String] = [:]
+        package var environment: [String: String] = [:]
         /// Seconds between polls of the children.
-        public var pollInterval: Double = 0.05
+        package var pollInterval: Double = 0.05
         /// Seconds between `tick` events.
-        public var tickInterval: Double = 1.0
+        package var tickInterval: Double = 1.0
         /// Run children under `setpriv --pdeathsig TERM` (where available).
-        public var parentDeathSignal: Bool = true
+        package var parentDeathSignal: Bool = true
         /// Hold the sweep folder's lock (no two pools on one folder) and write `summary.json`.
         /// Off for `run-one`, where many array tasks share the folder.
-        public var exclusive: Bool = true
+        package var exclusive: Bool = true
         /// Seconds to wait for an earlier process still holding a run before failing it.
-        public var lockWaitSeconds: Double = 600
+        package var lockWaitSeconds: Double = 600
 
         /// The defaults: one job, one retry, one BLAS thread.
-        public init() {}
+        package init() {}
     }
 
     let plan: SweepPlan
@@ -46,7 +46,7 @@ public final class SweepRunner {
     weak var progress: (any SweepProgressReporter)?
 
     /// A pool for `plan` writing into `folder`; `progress` (held weakly) receives its events.
-    public init(plan: SweepPlan, folder: SweepFolder, launcher: any RunLauncher, options: Options, progress: (any SweepProgressReporter)? = nil) {
+    package init(plan: SweepPlan, folder: SweepFolder, launcher: any RunLauncher, options: Options, progress: (any SweepProgressReporter)? = nil) {
         self.plan = plan
         self.folder = folder
         self.launcher = launcher
@@ -68,7 +68,7 @@ public final class SweepRunner {
 
     /// Runs every run of the plan (or those with the given plan indices) and returns the
     /// summary (also written to `summary.json` when `exclusive`).
-    public func run(indices: [Int]? = nil, interrupt: SweepInterrupt) throws(SweepError) -> SweepSummary {
+    package func run(indices: [Int]? = nil, interrupt: SweepInterrupt) throws(SweepError) -> SweepSummary {
         let startDate = Date()
         var sweepLock: FileLock?
         if options.exclusive {

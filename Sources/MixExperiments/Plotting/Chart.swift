@@ -1,25 +1,25 @@
 import Foundation
 
 /// How an axis maps values to positions.
-public enum AxisScale: Sendable, Equatable {
+package enum AxisScale: Sendable, Equatable {
     case linear
     /// Base-10 logarithmic; values that are not positive are left out of the plot.
     case logarithmic
 }
 
 /// One axis of a chart.
-public struct ChartAxis: Sendable, Equatable {
+package struct ChartAxis: Sendable, Equatable {
     /// The axis title, with its unit (`"environment steps"`, `"return (mean, 95% CI)"`).
-    public var label: String
+    package var label: String
     /// Linear or logarithmic.
-    public var scale: AxisScale
+    package var scale: AxisScale
     /// Tick positions; nil chooses "nice" ones (1, 2 or 5 times a power of ten).
-    public var ticks: [Double]?
+    package var ticks: [Double]?
     /// The visible range; nil fits the data.
-    public var range: ClosedRange<Double>?
+    package var range: ClosedRange<Double>?
 
     /// An axis titled `label`.
-    public init(label: String, scale: AxisScale = .linear, ticks: [Double]? = nil, range: ClosedRange<Double>? = nil) {
+    package init(label: String, scale: AxisScale = .linear, ticks: [Double]? = nil, range: ClosedRange<Double>? = nil) {
         self.label = label
         self.scale = scale
         self.ticks = ticks
@@ -28,44 +28,44 @@ public struct ChartAxis: Sendable, Equatable {
 }
 
 /// A data point.
-public struct ChartPoint: Sendable, Equatable {
+package struct ChartPoint: Sendable, Equatable {
     /// The horizontal coordinate.
-    public var x: Double
+    package var x: Double
     /// The vertical coordinate.
-    public var y: Double
+    package var y: Double
     /// A point at (x, y).
-    public init(x: Double, y: Double) { self.x = x; self.y = y }
+    package init(x: Double, y: Double) { self.x = x; self.y = y }
 }
 
 /// A vertical interval at `x` (a confidence band's edge, or an error bar).
-public struct ChartInterval: Sendable, Equatable {
+package struct ChartInterval: Sendable, Equatable {
     /// Where the interval is.
-    public var x: Double
+    package var x: Double
     /// Its lower end.
-    public var lower: Double
+    package var lower: Double
     /// Its upper end.
-    public var upper: Double
+    package var upper: Double
     /// An interval from `lower` to `upper` at `x`.
-    public init(x: Double, lower: Double, upper: Double) { self.x = x; self.lower = lower; self.upper = upper }
+    package init(x: Double, lower: Double, upper: Double) { self.x = x; self.lower = lower; self.upper = upper }
 }
 
 /// One named series: a line and/or markers, optionally with a shaded band or error bars.
-public struct ChartSeries: Sendable, Equatable {
+package struct ChartSeries: Sendable, Equatable {
     /// The legend entry.
-    public var name: String
+    package var name: String
     /// The points, in drawing order (a non-finite value breaks the line).
-    public var points: [ChartPoint]
+    package var points: [ChartPoint]
     /// A shaded band (drawn under the line), such as a confidence interval over seeds.
-    public var band: [ChartInterval]
+    package var band: [ChartInterval]
     /// Vertical error bars.
-    public var errorBars: [ChartInterval]
+    package var errorBars: [ChartInterval]
     /// Join the points with a line.
-    public var drawsLine: Bool
+    package var drawsLine: Bool
     /// Draw a dot at each point.
-    public var drawsMarkers: Bool
+    package var drawsMarkers: Bool
 
     /// A series named `name` (the legend shows it).
-    public init(name: String, points: [ChartPoint], band: [ChartInterval] = [], errorBars: [ChartInterval] = [],
+    package init(name: String, points: [ChartPoint], band: [ChartInterval] = [], errorBars: [ChartInterval] = [],
                 drawsLine: Bool = true, drawsMarkers: Bool = false) {
         self.name = name
         self.points = points
@@ -88,24 +88,24 @@ public struct ChartSeries: Sendable, Equatable {
 ///                   series: [ChartSeries(name: "MRP", points: points, drawsMarkers: true)])
 /// try chart.svg().write(toFile: "variance.svg", atomically: true, encoding: .utf8)
 /// ```
-public struct Chart: Sendable, Equatable {
+package struct Chart: Sendable, Equatable {
     /// The title above the plot (also the SVG `<title>`).
-    public var title: String
+    package var title: String
     /// A smaller line under the title (what the bands mean, for instance).
-    public var subtitle: String?
+    package var subtitle: String?
     /// The horizontal axis.
-    public var x: ChartAxis
+    package var x: ChartAxis
     /// The vertical axis.
-    public var y: ChartAxis
+    package var y: ChartAxis
     /// The series, in legend order.
-    public var series: [ChartSeries]
+    package var series: [ChartSeries]
     /// Size in pixels.
-    public var width: Double = 760
+    package var width: Double = 760
     /// Height in pixels.
-    public var height: Double = 440
+    package var height: Double = 440
 
     /// A chart of `series` on the given axes.
-    public init(title: String, subtitle: String? = nil, x: ChartAxis, y: ChartAxis, series: [ChartSeries]) {
+    package init(title: String, subtitle: String? = nil, x: ChartAxis, y: ChartAxis, series: [ChartSeries]) {
         self.title = title
         self.subtitle = subtitle
         self.x = x
@@ -114,10 +114,10 @@ public struct Chart: Sendable, Equatable {
     }
 
     /// The Okabe-Ito colors, in the order series use them.
-    public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"]
+    package static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"]
 
     /// The chart as an SVG document.
-    public func svg() -> String {
+    package func svg() -> String {
         var w = SVGWriter()
         let legendWidth = series.isEmpty ? 0 : min(260, 40 + 6.6 * Double(series.map(\.name.count).max() ?? 0))
         let left = 78.0, right = 16.0 + legendWidth, top = subtitle == nil ? 44.0 : 62.0, bottom = 58.0

@@ -2,27 +2,27 @@ import Foundation
 
 /// A self-contained HTML page (inline CSS and SVG, no scripts, no external files) built
 /// from headings, paragraphs, tables and charts; what `report.html` is made of.
-public struct HTMLDocument: Sendable {
+package struct HTMLDocument: Sendable {
     /// The page title (also its first heading).
-    public var title: String
+    package var title: String
     private var body = ""
 
     /// An empty page titled `title`.
-    public init(title: String) { self.title = title }
+    package init(title: String) { self.title = title }
 
     /// A section heading (`level` 2 or 3).
-    public mutating func heading(_ text: String, level: Int = 2) {
+    package mutating func heading(_ text: String, level: Int = 2) {
         let l = min(max(level, 1), 4)
         body += "<h\(l)>\(SVGWriter.escape(text))</h\(l)>\n"
     }
 
     /// A paragraph of plain text.
-    public mutating func paragraph(_ text: String, className: String? = nil) {
+    package mutating func paragraph(_ text: String, className: String? = nil) {
         body += "<p\(className.map { " class=\"\($0)\"" } ?? "")>\(SVGWriter.escape(text))</p>\n"
     }
 
     /// A table; cells are plain text. Numeric-looking columns are right-aligned.
-    public mutating func table(header: [String], rows: [[String]], caption: String? = nil) {
+    package mutating func table(header: [String], rows: [[String]], caption: String? = nil) {
         body += "<table>\n"
         if let caption { body += "<caption>\(SVGWriter.escape(caption))</caption>\n" }
         body += "<thead><tr>" + header.map { "<th>\(SVGWriter.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
@@ -36,19 +36,19 @@ public struct HTMLDocument: Sendable {
     }
 
     /// A chart drawn inline, with a caption.
-    public mutating func chart(_ chart: Chart, caption: String? = nil) {
+    package mutating func chart(_ chart: Chart, caption: String? = nil) {
         body += "<figure>\n" + chart.svg()
         if let caption { body += "<figcaption>\(SVGWriter.escape(caption))</figcaption>\n" }
         body += "</figure>\n"
     }
 
     /// Preformatted text (error tails).
-    public mutating func preformatted(_ text: String) {
+    package mutating func preformatted(_ text: String) {
         body += "<pre>\(SVGWriter.escape(text))</pre>\n"
     }
 
     /// The page.
-    public func render() -> String {
+    package func render() -> String {
         """
         <!DOCTYPE html>
         <html lang="en">
@@ -75,20 +75,20 @@ public struct HTMLDocument: Sendable {
 }
 
 /// A Markdown table with padded columns, readable as plain text in a terminal.
-public struct MarkdownTable: Sendable {
+package struct MarkdownTable: Sendable {
     /// Column titles.
-    public var header: [String]
+    package var header: [String]
     /// Cells, row by row.
-    public var rows: [[String]]
+    package var rows: [[String]]
 
     /// A table with the given cells.
-    public init(header: [String], rows: [[String]]) {
+    package init(header: [String], rows: [[String]]) {
         self.header = header
         self.rows = rows
     }
 
     /// The table as Markdown lines, columns padded to equal width.
-    public func render() -> String {
+    package func render() -> String {
         let columns = header.count
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.prefix(columns).enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -1,36 +1,36 @@
 import Foundation
 
 /// One evaluation of a run (a row of `eval.csv`).
-public struct EvaluationPoint: Sendable, Equatable {
+package struct EvaluationPoint: Sendable, Equatable {
     /// The environment step of the evaluation.
-    public var step: Int
+    package var step: Int
     /// Mean return over the evaluation episodes.
-    public var returnMean: Double
+    package var returnMean: Double
 
     /// An evaluation at `step`.
-    public init(step: Int, returnMean: Double) {
+    package init(step: Int, returnMean: Double) {
         self.step = step
         self.returnMean = returnMean
     }
 }
 
 /// What a report needs from one run folder.
-public struct RunResult: Sendable {
+package struct RunResult: Sendable {
     /// The run id (its folder name).
-    public var id: String
+    package var id: String
     /// The run folder.
-    public var folder: URL
+    package var folder: URL
     /// `config.json` (or, for a run that has not started, the plan's configuration), by snake_case key.
-    public var configuration: [String: JSONValue]
+    package var configuration: [String: JSONValue]
     /// The rows of `eval.csv`, by step.
-    public var evaluations: [EvaluationPoint]
+    package var evaluations: [EvaluationPoint]
     /// The parsed `status.json`, if any.
-    public var status: RunStatus?
+    package var status: RunStatus?
     /// `wall_seconds` of the last line of `metrics.csv`.
-    public var wallSeconds: Double?
+    package var wallSeconds: Double?
 
     /// A result from its parts.
-    public init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: RunStatus?, wallSeconds: Double?) {
+    package init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: RunStatus?, wallSeconds: Double?) {
         self.id = id
         self.folder = folder
         self.configuration = configuration
@@ -40,18 +40,18 @@ public struct RunResult: Sendable {
     }
 
     /// Whether `status.json` says finished.
-    public var isFinished: Bool { status?.state == "finished" }
+    package var isFinished: Bool { status?.state == "finished" }
 
     /// The last evaluation's mean return, or `final_return` of `status.json`.
-    public var finalReturn: Double? { evaluations.last?.returnMean ?? status?.finalReturn }
+    package var finalReturn: Double? { evaluations.last?.returnMean ?? status?.finalReturn }
 }
 
 /// Reads run folders for reports.
-public enum RunResultLoader {
+package enum RunResultLoader {
     /// The runs of `folder`: a sweep folder's planned runs (from `plan.json`), else every
     /// folder with a `config.json` under `folder/runs/` or directly under `folder`, or
     /// `folder` itself if it is a run folder.
-    public static func load(from folder: URL) -> [RunResult] {
+    package static func load(from folder: URL) -> [RunResult] {
         let sweep = SweepFolder(path: folder.path)
         if let plan = sweep.loadPlan() {
             return plan.plan.runs.map { run in
@@ -87,7 +87,7 @@ public enum RunResultLoader {
     }
 
     /// Rows of an `eval.csv` (columns found by their header names), sorted by step.
-    public static func evaluations(_ url: URL) -> [EvaluationPoint] {
+    package static func evaluations(_ url: URL) -> [EvaluationPoint] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard let header = lines.first, let stepColumn = header.firstIndex(of: "step"), let returnColumn = header.firstIndex(of: "return_mean") else { return [] }

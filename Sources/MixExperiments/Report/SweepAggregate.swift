@@ -1,70 +1,70 @@
 import Foundation
 
 /// The mean evaluation return over seeds at one step, with its confidence interval.
-public struct CurvePoint: Sendable, Equatable {
+package struct CurvePoint: Sendable, Equatable {
     /// The environment step.
-    public var step: Int
+    package var step: Int
     /// Mean over the seeds evaluated at this step.
-    public var mean: Double
+    package var mean: Double
     /// Lower end of the bootstrap interval of the mean.
-    public var lower: Double
+    package var lower: Double
     /// Upper end of the bootstrap interval of the mean.
-    public var upper: Double
+    package var upper: Double
     /// Seeds with an evaluation at this step.
-    public var seeds: Int
+    package var seeds: Int
 }
 
 /// The runs of one configuration (all options but the seed), aggregated over seeds.
-public struct ConfigurationSummary: Sendable {
+package struct ConfigurationSummary: Sendable {
     /// The environment id.
-    public var environment: String
+    package var environment: String
     /// `gaussian · rp`, `mixture K=5 · mrp`, plus other options that vary (`tau=0.01`).
-    public var label: String
+    package var label: String
     /// The label without the component count (one series of final return against K).
-    public var familyLabel: String
+    package var familyLabel: String
     /// `gaussian` or `mixture`.
-    public var policy: String
+    package var policy: String
     /// Mixture components K.
-    public var components: Int
+    package var components: Int
     /// The gradient estimator.
-    public var estimator: String
+    package var estimator: String
     /// Runs of the configuration (any state).
-    public var runs: Int
+    package var runs: Int
     /// Runs whose `status.json` says finished.
-    public var finishedRuns: Int
+    package var finishedRuns: Int
     /// Runs with at least one evaluation (the seeds the statistics use).
-    public var seeds: Int
+    package var seeds: Int
     /// Final evaluation return: mean over seeds with a bootstrap interval.
-    public var finalReturn: ConfidenceInterval?
+    package var finalReturn: ConfidenceInterval?
     /// Interquartile mean of the final returns.
-    public var finalInterquartileMean: Double?
+    package var finalInterquartileMean: Double?
     /// Mean evaluation return over training (normalized area under the learning curve), with interval.
-    public var area: ConfidenceInterval?
+    package var area: ConfidenceInterval?
     /// The report's threshold for the environment, if one is set.
-    public var threshold: Double?
+    package var threshold: Double?
     /// Median over the seeds that reached `threshold` of the first step where they did.
-    public var stepsToThreshold: Double?
+    package var stepsToThreshold: Double?
     /// Seeds that reached `threshold`.
-    public var reachedThreshold: Int
+    package var reachedThreshold: Int
     /// Mean wall-clock seconds per run.
-    public var runSeconds: Double?
+    package var runSeconds: Double?
     /// The learning curve: mean evaluation return over seeds at each evaluation step.
-    public var curve: [CurvePoint]
+    package var curve: [CurvePoint]
     /// The run ids, in plan order.
-    public var runIDs: [String]
+    package var runIDs: [String]
 }
 
 /// Every configuration of a sweep, aggregated over seeds.
-public struct SweepAggregate: Sendable {
+package struct SweepAggregate: Sendable {
     /// One per configuration, in the order of their first runs.
-    public var summaries: [ConfigurationSummary]
+    package var summaries: [ConfigurationSummary]
     /// Environments in the order of the runs.
-    public var environments: [String]
+    package var environments: [String]
     /// The options the statistics used.
-    public var options: ReportOptions
+    package var options: ReportOptions
 
     /// Groups `results` by configuration (all options but `seed`) and aggregates each group.
-    public init(results: [RunResult], options: ReportOptions) {
+    package init(results: [RunResult], options: ReportOptions) {
         self.options = options
         var order: [String] = []
         var groups: [String: [RunResult]] = [:]

@@ -3,18 +3,18 @@ import MixAgents
 
 /// The report of a sweep: tables and plots of every configuration aggregated over seeds,
 /// written as CSV, Markdown, SVG and one self-contained `report.html`.
-public struct SweepReport: Sendable {
+package struct SweepReport: Sendable {
     /// The page title.
-    public var title: String
+    package var title: String
     /// The configurations aggregated over seeds.
-    public var aggregate: SweepAggregate
+    package var aggregate: SweepAggregate
     /// Runs that failed in the last invocation (from `summary.json`).
-    public var failures: [RunRecord]
+    package var failures: [RunRecord]
     /// Planned runs without any evaluation yet.
-    public var missingRuns: Int
+    package var missingRuns: Int
 
     /// A report from its parts (see ``make(folder:options:)``).
-    public init(title: String, aggregate: SweepAggregate, failures: [RunRecord] = [], missingRuns: Int = 0) {
+    package init(title: String, aggregate: SweepAggregate, failures: [RunRecord] = [], missingRuns: Int = 0) {
         self.title = title
         self.aggregate = aggregate
         self.failures = failures
@@ -23,7 +23,7 @@ public struct SweepReport: Sendable {
 
     /// The report of the sweep (or run) folder `folder`. Options come from `plan.json`
     /// unless given.
-    public static func make(folder: URL, options: ReportOptions? = nil) -> SweepReport {
+    package static func make(folder: URL, options: ReportOptions? = nil) -> SweepReport {
         let sweep = SweepFolder(path: folder.path)
         let plan = sweep.loadPlan()
         let results = RunResultLoader.load(from: folder)
@@ -49,7 +49,7 @@ public struct SweepReport: Sendable {
     // MARK: Charts
 
     /// Mean evaluation return against environment steps, one line and confidence band per configuration.
-    public func learningCurves(environment: String) -> Chart {
+    package func learningCurves(environment: String) -> Chart {
         let summaries = aggregate.summaries.filter { $0.environment == environment }
         let series = summaries.map { s in
             ChartSeries(name: s.label, points: s.curve.map { ChartPoint(x: Double($0.step), y: $0.mean) },
@@ -65,7 +65,7 @@ public struct SweepReport: Sendable {
 
     /// Final evaluation return against the number of components K, one series per
     /// policy and estimator, with confidence-interval error bars; nil if K never varies.
-    public func finalReturnAgainstComponents(environment: String) -> Chart? {
+    package func finalReturnAgainstComponents(environment: String) -> Chart? {
         let summaries = aggregate.summaries.filter { $0.environment == environment && $0.finalReturn != nil }
         let ks = Set(summaries.map(\.components)).sorted()
         guard ks.count > 1 else { return nil }
@@ -87,12 +87,12 @@ public struct SweepReport: Sendable {
     // MARK: Tables
 
     /// Column titles of the results table.
-    public var tableHeader: [String] {
+    package var tableHeader: [String] {
         ["environment", "configuration", "seeds", "final return (\(confidenceText))", "IQM", "mean return over training", "steps to threshold", "run time"]
     }
 
     /// One row per configuration.
-    public var tableRows: [[String]] {
+    package var tableRows: [[String]] {
         aggregate.summaries.map { s in
             let threshold: String
             if let t = s.threshold {
@@ -105,7 +105,7 @@ public struct SweepReport: Sendable {
     }
 
     /// The results table in Markdown (readable in a terminal too), with a line on failures.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out = MarkdownTable(header: tableHeader, rows: tableRows).render()
         if !failures.isEmpty { out += "\n\(failures.count) run(s) failed: " + failures.map(\.id).joined(separator: ", ") + " (see summary.json)\n" }
         if missingRuns > 0 { out += "\n\(missingRuns) run(s) have no evaluation yet.\n" }
@@ -113,7 +113,7 @@ public struct SweepReport: Sendable {
     }
 
     /// `final-returns.csv`: one row per configuration.
-    public func summaryCSV() -> String {
+    package func summaryCSV() -> String {
         var lines = ["environment,configuration,policy,components,estimator,runs,finished,seeds,final_mean,final_ci_low,final_ci_high,final_iqm,"
                      + "area_mean,area_ci_low,area_ci_high,threshold,steps_to_threshold_median,seeds_reaching_threshold,run_seconds_mean"]
         for s in aggregate.summaries {
@@ -129,7 +129,7 @@ public struct SweepReport: Sendable {
     }
 
     /// `curves.csv`: the learning curves' points.
-    public func curvesCSV() -> String {
+    package func curvesCSV() -> String {
         var lines = ["environment,configuration,step,seeds,mean,ci_low,ci_high"]
         for s in aggregate.summaries {
             for p in s.curve {
@@ -143,7 +143,7 @@ public struct SweepReport: Sendable {
     // MARK: HTML and files
 
     /// The self-contained HTML page.
-    public func html() -> String {
+    package func html() -> String {
         var doc = HTMLDocument(title: title)
         let runs = aggregate.summaries.reduce(0) { $0 + $1.runs }
         let finished = aggregate.summaries.reduce(0) { $0 + $1.finishedRuns }
@@ -173,7 +173,7 @@ public struct SweepReport: Sendable {
     /// Writes `report.html`, `summary.md`, `final-returns.csv`, `curves.csv` and the SVG
     /// plots into `folder`; returns the path of `report.html`.
     @discardableResult
-    public func write(to folder: URL) throws(SweepError) -> URL {
+    package func write(to folder: URL) throws(SweepError) -> URL {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         catch { throw SweepError("cannot create the report folder \(folder.path): \(error.localizedDescription)") }
         var files: [(String, String)] = [

@@ -3,9 +3,9 @@
 /// and with LR, on Pendulum-v1, three seeds each, 6k steps with 64x64 networks (about
 /// 130 CPU-seconds in all). Measured: MRP learns like the Gaussian (final return about
 /// -120), LR does not (about -1500).
-public enum DefaultSweep {
+package enum DefaultSweep {
     /// The spec's TOML text (also a starting point for your own; `mixrl sweep plan` shows its runs).
-    public static let text = """
+    package static let text = """
         # MixRL's default sweep: does a mixture policy learn as well as a Gaussian, and does
         # the estimator matter? Gaussian RP against mixtures with K in {2, 5} under MRP and
         # LR, three seeds each. The budget is short on purpose (a few minutes on two cores:
@@ -42,7 +42,7 @@ public enum DefaultSweep {
         """
 
     /// The default spec, with `--set` overrides applied.
-    public static func spec(overrides: [String] = []) throws(SweepSpecError) -> SweepSpec {
+    package static func spec(overrides: [String] = []) throws(SweepSpecError) -> SweepSpec {
         try SweepSpec.parse(text, source: "<default sweep>", defaultName: "default", overrides: overrides)
     }
 }

@@ -3,17 +3,17 @@ import MixAgents
 import MixEnvs
 
 /// One run of a sweep: its place in the plan, its id and its resolved configuration.
-public struct PlannedRun: Sendable, Codable, Equatable {
+package struct PlannedRun: Sendable, Codable, Equatable {
     /// Position in the plan (the Slurm array index).
-    public var index: Int
+    package var index: Int
     /// The first 12 hexadecimal digits of the SHA-256 of the canonical JSON of
     /// ``configuration``: the same configuration always gets the same id, whatever the
     /// spec that produced it, so run folders are found again across invocations.
-    public var id: String
+    package var id: String
     /// The values of the options that vary across the plan (`policy=mixture components=5 ...`).
-    public var label: String
+    package var label: String
     /// The configuration `mixrl train --config` receives.
-    public var configuration: TrainingConfiguration
+    package var configuration: TrainingConfiguration
 }
 
 /// The runs of a sweep, in their fixed order.
@@ -22,19 +22,19 @@ public struct PlannedRun: Sendable, Codable, Equatable {
 /// (in the order written), then the product of the remaining swept options with
 /// `policy`, `components`, `estimator` outermost, the other options in alphabetical
 /// order of their keys, and `seed` innermost (varying fastest).
-public struct SweepPlan: Sendable, Codable, Equatable {
+package struct SweepPlan: Sendable, Codable, Equatable {
     /// The sweep's name.
-    public var name: String
+    package var name: String
     /// The runs, in plan order (`runs[i].index == i`).
-    public var runs: [PlannedRun]
+    package var runs: [PlannedRun]
     /// The keys the spec sweeps whose values differ between runs, in plan order
     /// (differences that only come from environment presets are not listed).
-    public var varyingKeys: [String]
+    package var varyingKeys: [String]
 }
 
 extension SweepSpec {
     /// The largest plan accepted (a typo such as `seeds = 10000` should not start a week of runs).
-    public static let maximumRunCount = 100_000
+    package static let maximumRunCount = 100_000
 
     /// Expands the grid into runs, each checked with `TrainingConfiguration.problems`.
     /// Rejects invalid combinations, duplicate runs and unknown environments, naming the
@@ -43,7 +43,7 @@ extension SweepSpec {
     /// - Parameter nativeEnvironments: the native environment names `mixrl train` knows
     ///   (those of `EnvironmentRegistry.standard` by default); bridge ids (`gym:`, `dmc:`,
     ///   `metaworld:`) are checked for form only. Pass nil to skip the check.
-    public func plan(nativeEnvironments: [String]? = EnvironmentRegistry.standard.nativeIDs) throws(SweepSpecError) -> SweepPlan {
+    package func plan(nativeEnvironments: [String]? = EnvironmentRegistry.standard.nativeIDs) throws(SweepSpecError) -> SweepPlan {
         let groups: [(variant: Int, settings: [GridSetting])] = grid.variants.isEmpty
             ? [(0, grid.settings)]
             : grid.variants.enumerated().map { n, v in

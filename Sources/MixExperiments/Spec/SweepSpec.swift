@@ -21,32 +21,32 @@ import Foundation
 /// components = [2, 5]
 /// estimator = ["mrp", "lr"]
 /// ```
-public struct SweepSpec: Sendable {
+package struct SweepSpec: Sendable {
     /// The sweep's name (letters, digits, `.`, `_`, `-`): folder and Slurm job names use it.
-    public var name: String
+    package var name: String
     /// Where the sweep folder goes (relative paths to the current directory).
-    public var outputFolder: String
+    package var outputFolder: String
     /// Runs at once in the local pool.
-    public var jobs: Int = 1
+    package var jobs: Int = 1
     /// Extra attempts for a failed run in one invocation.
-    public var retries: Int = 1
+    package var retries: Int = 1
     /// BLAS threads per run (`OPENBLAS_NUM_THREADS`).
-    public var threadsPerRun: Int = 1
+    package var threadsPerRun: Int = 1
     /// The grid of runs.
-    public var grid: SweepGrid
+    package var grid: SweepGrid
     /// The `[slurm]` options.
-    public var slurm = SlurmOptions()
+    package var slurm = SlurmOptions()
     /// The `[report]` options.
-    public var report = ReportOptions()
+    package var report = ReportOptions()
     /// The spec file (or `<built-in>`).
-    public var source: String
+    package var source: String
     /// The spec's text as read, before overrides.
-    public var text: String
+    package var text: String
     /// The `--set` overrides applied, in order.
-    public var overrides: [String] = []
+    package var overrides: [String] = []
 
     /// Reads and checks the spec at `path`, applying `--set KEY=VALUE` overrides.
-    public static func load(path: String, overrides: [String] = []) throws(SweepSpecError) -> SweepSpec {
+    package static func load(path: String, overrides: [String] = []) throws(SweepSpecError) -> SweepSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SweepSpecError("cannot read the sweep spec (no such file or not readable)", at: SourceLocation(source: path, line: 0))
         }
@@ -58,7 +58,7 @@ public struct SweepSpec: Sendable {
     }
 
     /// Parses and checks spec text. `defaultName` names the sweep when `[sweep]` does not.
-    public static func parse(_ text: String, source: String, defaultName: String = "sweep", overrides: [String] = []) throws(SweepSpecError) -> SweepSpec {
+    package static func parse(_ text: String, source: String, defaultName: String = "sweep", overrides: [String] = []) throws(SweepSpecError) -> SweepSpec {
         var document = try TOMLParser.parse(text, source: source)
         for override in overrides { try SpecOverride.apply(override, to: &document) }
         var spec = try SpecReader.read(document, source: source, defaultName: defaultName)
@@ -69,95 +69,95 @@ public struct SweepSpec: Sendable {
 }
 
 /// The grid: shared settings, variants (each adds a product of its own), per-environment presets.
-public struct SweepGrid: Sendable {
+package struct SweepGrid: Sendable {
     /// The `[grid]` table's settings, which every variant shares.
-    public var settings: [GridSetting]
+    package var settings: [GridSetting]
     /// The `[[grid.variant]]` tables; with none, the grid is one product.
-    public var variants: [GridVariant]
+    package var variants: [GridVariant]
     /// `[preset."ENV"]` tables: fixed settings for the runs of one environment.
-    public var presets: [EnvironmentPreset]
+    package var presets: [EnvironmentPreset]
 }
 
 /// One key of the grid: a scalar override, or an axis of values to sweep.
-public struct GridSetting: Sendable, Equatable {
+package struct GridSetting: Sendable, Equatable {
     /// The training option's snake_case key (`seeds` is stored as `seed`).
-    public var key: String
+    package var key: String
     /// The values (one for a scalar).
-    public var values: [JSONValue]
+    package var values: [JSONValue]
     /// Whether the runs sweep over `values` (the spec gave a list).
-    public var isAxis: Bool
+    package var isAxis: Bool
     /// The dotted name the spec used (`grid.variant[2].components`).
-    public var path: String
+    package var path: String
     /// Where the key was set.
-    public var location: SourceLocation
+    package var location: SourceLocation
 }
 
 /// A `[[grid.variant]]` table.
-public struct GridVariant: Sendable {
+package struct GridVariant: Sendable {
     /// Its settings, in the order written.
-    public var settings: [GridSetting]
+    package var settings: [GridSetting]
     /// The line of its `[[grid.variant]]` header.
-    public var location: SourceLocation
+    package var location: SourceLocation
 }
 
 /// A `[preset."ENV"]` table.
-public struct EnvironmentPreset: Sendable {
+package struct EnvironmentPreset: Sendable {
     /// The environment the preset applies to.
-    public var environment: String
+    package var environment: String
     /// Its settings, in the order written.
-    public var settings: [GridSetting]
+    package var settings: [GridSetting]
     /// The line of its header.
-    public var location: SourceLocation
+    package var location: SourceLocation
 }
 
 /// `[slurm]`: how `mixrl sweep slurm` writes the sbatch script.
-public struct SlurmOptions: Sendable, Codable, Equatable {
+package struct SlurmOptions: Sendable, Codable, Equatable {
     /// `--partition`, if set.
-    public var partition: String?
+    package var partition: String?
     /// `--time` per run (Slurm's formats, e.g. `"02:00:00"`).
-    public var time: String = "04:00:00"
+    package var time: String = "04:00:00"
     /// `--mem` per run (e.g. `"4G"`).
-    public var memory: String = "4G"
+    package var memory: String = "4G"
     /// `--cpus-per-task`; nil means the sweep's threads per run.
-    public var cpusPerTask: Int?
+    package var cpusPerTask: Int?
     /// The `%LIMIT` of `--array`: array tasks running at once.
-    public var arrayLimit: Int = 32
+    package var arrayLimit: Int = 32
     /// Seconds before the time limit at which the batch shell gets SIGTERM (`--signal=B:TERM@N`).
-    public var signalSeconds: Int = 120
+    package var signalSeconds: Int = 120
     /// Requeue a run that was stopped by its time limit or preempted.
-    public var requeue: Bool = true
+    package var requeue: Bool = true
     /// `--account`, if set.
-    public var account: String?
+    package var account: String?
     /// `--qos`, if set.
-    public var qos: String?
+    package var qos: String?
     /// `--job-name`; nil means `mixrl-<sweep name>`.
-    public var jobName: String?
+    package var jobName: String?
     /// The `mixrl` executable on the cluster; nil means the one writing the script.
-    public var mixrl: String?
+    package var mixrl: String?
     /// Shell lines run before the run (`module load ...`).
-    public var setup: [String] = []
+    package var setup: [String] = []
     /// Extra `#SBATCH` directives, without the prefix (`"--gres=gpu:1"`).
-    public var directives: [String] = []
+    package var directives: [String] = []
 
     /// The defaults.
-    public init() {}
+    package init() {}
 }
 
 /// `[report]`: how `mixrl report` aggregates.
-public struct ReportOptions: Sendable, Codable, Equatable {
+package struct ReportOptions: Sendable, Codable, Equatable {
     /// Evaluation return that counts as solved, per environment (steps-to-threshold).
-    public var thresholds: [String: Double] = [:]
+    package var thresholds: [String: Double] = [:]
     /// Bootstrap resamples for confidence intervals.
-    public var bootstrapResamples: Int = 10_000
+    package var bootstrapResamples: Int = 10_000
     /// Confidence level of the intervals.
-    public var confidence: Double = 0.95
+    package var confidence: Double = 0.95
     /// Seed of the bootstrap's random stream.
-    public var bootstrapSeed: UInt64 = 0
+    package var bootstrapSeed: UInt64 = 0
     /// Draw final return against K on a logarithmic K axis.
-    public var logComponents: Bool = false
+    package var logComponents: Bool = false
 
     /// The defaults.
-    public init() {}
+    package init() {}
 }
 
 extension ReportOptions {
@@ -172,7 +172,7 @@ extension ReportOptions {
 
     // Thresholds are stored as a list: JSON key strategies would rewrite environment names
     // used as dictionary keys.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let list = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? []
         thresholds = Dictionary(list.map { ($0.environment, $0.threshold) }, uniquingKeysWith: { a, _ in a })
@@ -182,7 +182,7 @@ extension ReportOptions {
         logComponents = try c.decodeIfPresent(Bool.self, forKey: .logComponents) ?? false
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(thresholds.keys.sorted().map { Threshold(environment: $0, threshold: thresholds[$0] ?? 0) }, forKey: .thresholds)
         try c.encode(bootstrapResamples, forKey: .bootstrapResamples)

@@ -1,7 +1,7 @@
 /// A value of a TOML document, with where it was written.
-public struct TOMLValue: Sendable, Equatable {
+package struct TOMLValue: Sendable, Equatable {
     /// The kinds of value the subset supports (no dates, inline tables or multi-line strings).
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case string(String)
         case integer(Int)
         case float(Double)
@@ -13,18 +13,18 @@ public struct TOMLValue: Sendable, Equatable {
     }
 
     /// The value.
-    public var kind: Kind
+    package var kind: Kind
     /// The line the value starts on.
-    public var location: SourceLocation
+    package var location: SourceLocation
 
     /// A value written at `location`.
-    public init(_ kind: Kind, at location: SourceLocation) {
+    package init(_ kind: Kind, at location: SourceLocation) {
         self.kind = kind
         self.location = location
     }
 
     /// "a string", "an integer", ...: the value's type as error messages name it.
-    public var typeName: String {
+    package var typeName: String {
         switch kind {
         case .string: return "a string"
         case .integer: return "an integer"
@@ -38,18 +38,18 @@ public struct TOMLValue: Sendable, Equatable {
 }
 
 /// A TOML table: keys in the order they were written, each with its value.
-public struct TOMLTable: Sendable, Equatable {
+package struct TOMLTable: Sendable, Equatable {
     /// The keys, in the order they were first written.
-    public private(set) var keys: [String] = []
+    package private(set) var keys: [String] = []
     private var values: [String: TOMLValue] = [:]
     /// The line of the table's `[header]` (or of its first key when it has none).
-    public var location: SourceLocation
+    package var location: SourceLocation
 
     /// An empty table.
-    public init(at location: SourceLocation) { self.location = location }
+    package init(at location: SourceLocation) { self.location = location }
 
     /// The value of `key`, if set.
-    public subscript(key: String) -> TOMLValue? {
+    package subscript(key: String) -> TOMLValue? {
         get { values[key] }
         set {
             if let newValue {
@@ -62,7 +62,7 @@ public struct TOMLTable: Sendable, Equatable {
     }
 
     /// Whether the table has no keys.
-    public var isEmpty: Bool { keys.isEmpty }
+    package var isEmpty: Bool { keys.isEmpty }
 }
 
 /// A strict parser for the subset of TOML 1.0 that sweep specs use: `[tables]` and
@@ -71,9 +71,9 @@ public struct TOMLTable: Sendable, Equatable {
 /// booleans, arrays (over several lines, trailing comma, comments) and comments.
 /// Anything else (dates, inline tables, multi-line strings) is rejected with its line,
 /// as are duplicate keys and tables.
-public enum TOMLParser {
+package enum TOMLParser {
     /// Parses `text`; errors name `source` and the line.
-    public static func parse(_ text: String, source: String) throws(SweepSpecError) -> TOMLTable {
+    package static func parse(_ text: String, source: String) throws(SweepSpecError) -> TOMLTable {
         try parse(text, source: source, firstLine: 1)
     }
 
@@ -86,7 +86,7 @@ public enum TOMLParser {
 
     /// Parses one value written as in a TOML file (`5`, `"x"`, `[1, 2]`); nil if
     /// `text` is not exactly one such value.
-    public static func parseValue(_ text: String, source: String) -> TOMLValue? {
+    package static func parseValue(_ text: String, source: String) -> TOMLValue? {
         var parser = Parser(bytes: Array(text.utf8), source: source, line: 0)
         guard let v = try? parser.value() else { return nil }
         parser.skipSpaces()

@@ -2,7 +2,7 @@ import Foundation
 import MixAgents
 
 /// The type of a training option as a spec writes it.
-public indirect enum OptionType: Sendable, Equatable, CustomStringConvertible {
+package indirect enum OptionType: Sendable, Equatable, CustomStringConvertible {
     case boolean
     case integer
     /// A non-negative integer (seeds).
@@ -18,7 +18,7 @@ public indirect enum OptionType: Sendable, Equatable, CustomStringConvertible {
     case optional(OptionType)
 
     /// "an integer", "one of \"rp\", \"mrp\"", ...
-    public var description: String {
+    package var description: String {
         switch self {
         case .boolean: return "a boolean (true or false)"
         case .integer: return "an integer"
@@ -59,9 +59,9 @@ public indirect enum OptionType: Sendable, Equatable, CustomStringConvertible {
 /// The catalog is read from the type itself (its properties and their types), so an
 /// option added to `TrainingConfiguration` is sweepable without touching this layer.
 /// Properties of a type outside the supported kinds (nested structures) are omitted.
-public enum TrainingOptions {
+package enum TrainingOptions {
     /// The options, in the order `TrainingConfiguration` declares them.
-    public static let all: [(key: String, type: OptionType)] = {
+    package static let all: [(key: String, type: OptionType)] = {
         Mirror(reflecting: TrainingConfiguration()).children.compactMap { child in
             guard let label = child.label, let type = optionType(of: child.value) else { return nil }
             return (snakeCase(label), type)
@@ -69,7 +69,7 @@ public enum TrainingOptions {
     }()
 
     /// The type of option `key`, if there is such an option.
-    public static func type(of key: String) -> OptionType? {
+    package static func type(of key: String) -> OptionType? {
         all.first { $0.key == key }?.type
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// Sweeps edit configurations as `JSONValue` objects (keyed by the snake_case names of
 /// `TrainingConfiguration`) so that every training option can be swept without a table
 /// of options kept by hand; ``canonicalText`` is what run ids hash.
-public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
+package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -14,7 +14,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -25,7 +25,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()
@@ -39,13 +39,13 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Parses JSON text; nil if it is not JSON.
-    public init?(parsing data: Data) {
+    package init?(parsing data: Data) {
         guard let v = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
         self = v
     }
 
     /// The JSON value of any `Encodable` (encoded with snake_case keys, as run folders are).
-    public init<T: Encodable>(encoding value: T) throws {
+    package init<T: Encodable>(encoding value: T) throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(value)
@@ -53,20 +53,20 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Decodes `T` from this value (snake_case keys).
-    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(T.self, from: Data(canonicalText.utf8))
     }
 
     /// The members of an object (empty for other values).
-    public var objectValue: [String: JSONValue] {
+    package var objectValue: [String: JSONValue] {
         if case .object(let o) = self { return o }
         return [:]
     }
 
     /// The number this value holds, if it is one.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .integer(let i): return Double(i)
         case .number(let d): return d
@@ -75,25 +75,25 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// The string this value holds, if it is one.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
     /// Member access for objects (nil otherwise).
-    public subscript(key: String) -> JSONValue? { objectValue[key] }
+    package subscript(key: String) -> JSONValue? { objectValue[key] }
 
     /// Canonical text: object keys sorted by their UTF-8 bytes, no whitespace, and a
     /// number that is an integer written without a fraction (so `1` and `1.0` hash
     /// alike); other doubles in Swift's shortest round-trip form.
-    public var canonicalText: String {
+    package var canonicalText: String {
         var out = ""
         writeCanonical(into: &out)
         return out
     }
 
     /// The value as a person would write it in a spec or a table (strings unquoted).
-    public var description: String {
+    package var description: String {
         switch self {
         case .string(let s): return s
         default: return canonicalText

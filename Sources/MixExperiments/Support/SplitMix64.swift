@@ -1,12 +1,12 @@
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny seeded generator whose stream is fixed
 /// by its seed on every platform, so bootstrap intervals in a report are reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator whose stream is determined by `seed`.
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,7 +16,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A uniform index in `0..<bound` (the high word of a 64x64-bit product, Lemire's
     /// method without rejection: the bias is below bound / 2^64).
-    public mutating func index(below bound: Int) -> Int {
+    package mutating func index(below bound: Int) -> Int {
         Int(next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 }

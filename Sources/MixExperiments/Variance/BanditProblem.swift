@@ -4,7 +4,7 @@ import MixGraph
 import MixPolicy
 
 /// The built-in bandits of `MixEnvs`, by their benchmark names.
-public enum BanditName: String, CaseIterable, Sendable, Codable, Hashable {
+package enum BanditName: String, CaseIterable, Sendable, Codable, Hashable {
     /// Two equal bumps of height 1.5 at a = -1 and a = +1 (``BanditReward/symmetricBimodal``).
     case symmetricBimodal = "symmetric-bimodal"
     /// Height 1.5 at -1, 0.75 at +1 (``BanditReward/asymmetricBimodal``).
@@ -15,7 +15,7 @@ public enum BanditName: String, CaseIterable, Sendable, Codable, Hashable {
 
     /// The bandit named `name`: a benchmark name or the environment id
     /// (`BimodalBandit-v0`, `AsymmetricBimodalBandit-v0`, `StochasticBimodalBandit-v0`).
-    public init(parsing name: String) throws(VarianceError) {
+    package init(parsing name: String) throws(VarianceError) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         if let match = BanditName.allCases.first(where: { $0.rawValue == trimmed.lowercased() || $0.environmentID == trimmed }) {
             self = match
@@ -25,7 +25,7 @@ public enum BanditName: String, CaseIterable, Sendable, Codable, Hashable {
     }
 
     /// The reward surface.
-    public var reward: BanditReward {
+    package var reward: BanditReward {
         switch self {
         case .symmetricBimodal: .symmetricBimodal
         case .asymmetricBimodal: .asymmetricBimodal
@@ -34,7 +34,7 @@ public enum BanditName: String, CaseIterable, Sendable, Codable, Hashable {
     }
 
     /// The identifier of the same bandit in ``EnvironmentRegistry/standard``.
-    public var environmentID: String {
+    package var environmentID: String {
         switch self {
         case .symmetricBimodal: "BimodalBandit-v0"
         case .asymmetricBimodal: "AsymmetricBimodalBandit-v0"
@@ -45,7 +45,7 @@ public enum BanditName: String, CaseIterable, Sendable, Codable, Hashable {
 
 /// The state-independent mixture the bandit benchmark starts from (over the pre-squash
 /// point `u`; actions are `2 tanh(u)` in [-2, 2]).
-public enum InitialMixture: Sendable, Equatable, Hashable {
+package enum InitialMixture: Sendable, Equatable, Hashable {
     /// For each K: logits `0.6 sin(1.7 k + 0.3)` (unequal weights), means spread evenly
     /// over [-1.2, 1.2] (plus `0.05 cos k`; 0.3 for K = 1), log-stds
     /// `-0.85 + 0.45 cos(2.3 k + 0.5)` (standard deviations 0.27 to 0.67): the mixture of
@@ -56,7 +56,7 @@ public enum InitialMixture: Sendable, Equatable, Hashable {
     case explicit(logits: [Double], means: [Double], logStds: [Double])
 
     /// The logits, means and log-stds for `componentCount` components.
-    public func parameters(componentCount k: Int) throws(VarianceError) -> (logits: [Double], means: [Double], logStds: [Double]) {
+    package func parameters(componentCount k: Int) throws(VarianceError) -> (logits: [Double], means: [Double], logStds: [Double]) {
         switch self {
         case .spread:
             let logits = (0..<k).map { 0.6 * sin(1.7 * Double($0) + 0.3) }
@@ -76,16 +76,16 @@ public enum InitialMixture: Sendable, Equatable, Hashable {
 }
 
 /// A bandit problem of the benchmark: a reward surface, the initial mixture, the temperature.
-public struct BanditProblem: Sendable, Equatable {
+package struct BanditProblem: Sendable, Equatable {
     /// Which bandit.
-    public var bandit: BanditName
+    package var bandit: BanditName
     /// The policy whose gradient is estimated.
-    public var initialMixture: InitialMixture
+    package var initialMixture: InitialMixture
     /// The entropy temperature alpha of the soft objective.
-    public var alpha: Double
+    package var alpha: Double
 
     /// A bandit problem (alpha 0.2 by default, as in the estimator tests).
-    public init(bandit: BanditName, initialMixture: InitialMixture = .spread, alpha: Double = 0.2) {
+    package init(bandit: BanditName, initialMixture: InitialMixture = .spread, alpha: Double = 0.2) {
         self.bandit = bandit
         self.initialMixture = initialMixture
         self.alpha = alpha
@@ -96,7 +96,7 @@ public struct BanditProblem: Sendable, Equatable {
 
     /// The exact reference: the gradient of the actor loss `-J` with respect to
     /// (logits, means, log-stds) by quadrature over the expected reward.
-    public func exactReference(componentCount k: Int) throws(VarianceError) -> ExactSoftObjective {
+    package func exactReference(componentCount k: Int) throws(VarianceError) -> ExactSoftObjective {
         let p = try initialMixture.parameters(componentCount: k)
         let reward = bandit.reward
         // A tenth of the narrowest bump's width in u (a = 2 tanh u, da/du = 2 sech^2 u at the centre).

@@ -5,21 +5,21 @@ import MixGraph
 import MixPolicy
 
 /// Where the checkpoint problem comes from and how its reference is computed.
-public struct CheckpointOptions: Sendable, Equatable {
+package struct CheckpointOptions: Sendable, Equatable {
     /// A run folder (its `checkpoints/latest.ckpt` is read) or a checkpoint file.
-    public var location: URL
+    package var location: URL
     /// States drawn from the replay buffer (without replacement); one estimate is the
     /// gradient of the actor loss averaged over these states.
-    public var stateCount: Int
+    package var stateCount: Int
     /// Samples per component of the high-sample MRP average that serves as the reference.
-    public var referenceSamplesPerComponent: Int
+    package var referenceSamplesPerComponent: Int
     /// Independent estimates averaged into the reference.
-    public var referenceEstimates: Int
+    package var referenceEstimates: Int
     /// The temperature; nil uses the checkpoint's learned `exp(log_alpha)`.
-    public var alpha: Double?
+    package var alpha: Double?
 
     /// Options with the defaults of `mixrl variance --checkpoint`.
-    public init(location: URL, stateCount: Int = 16, referenceSamplesPerComponent: Int = 32,
+    package init(location: URL, stateCount: Int = 16, referenceSamplesPerComponent: Int = 32,
                 referenceEstimates: Int = 100, alpha: Double? = nil) {
         self.location = location
         self.stateCount = stateCount
@@ -37,33 +37,33 @@ public struct CheckpointOptions: Sendable, Equatable {
 /// The file's structure is checked by the safetensors reader and every tensor's shape
 /// against the configuration stored in its metadata; the CRC of the data section (checked
 /// by `mixrl train --resume`) is not recomputed here.
-public final class CheckpointProblem {
+package final class CheckpointProblem {
     /// The checkpoint file read.
-    public let path: String
+    package let path: String
     /// The run's configuration (from the checkpoint's `mixrl.config` metadata).
-    public let configuration: TrainingConfiguration
+    package let configuration: TrainingConfiguration
     /// The policy.
-    public let actor: MixturePolicyNetwork<Float>
+    package let actor: MixturePolicyNetwork<Float>
     /// The twin critics `Q_1`, `Q_2` on `[s, a]`.
-    public let critics: [MLP<Float>]
+    package let critics: [MLP<Float>]
     /// `exp(log_alpha)` at the checkpoint.
-    public let learnedTemperature: Double
+    package let learnedTemperature: Double
     /// The replay buffer's stored observations, `[count, observationSize]`.
-    public let replayObservations: Tensor<Float>
+    package let replayObservations: Tensor<Float>
     /// The action box (from the environment the run names).
-    public let actionLow: [Double], actionHigh: [Double]
+    package let actionLow: [Double], actionHigh: [Double]
 
     /// The number of mixture components K of the policy.
-    public var componentCount: Int { actor.componentCount }
+    package var componentCount: Int { actor.componentCount }
     /// The observation width.
-    public var observationSize: Int { actor.stateSize }
+    package var observationSize: Int { actor.stateSize }
     /// The action dimension.
-    public var actionDimension: Int { actor.actionDimension }
+    package var actionDimension: Int { actor.actionDimension }
 
     /// Reads the checkpoint at `location` (a run folder or a `.ckpt` file). The action
     /// bounds come from making the run's environment in `registry` (for a bridge id this
     /// starts, and then drops, a Python worker).
-    public init(location: URL, registry: EnvironmentRegistry = .standard) throws(VarianceError) {
+    package init(location: URL, registry: EnvironmentRegistry = .standard) throws(VarianceError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location.path, isDirectory: &isDirectory) else {
             throw .checkpointUnreadable(path: location.path, reason: "no such file or folder")

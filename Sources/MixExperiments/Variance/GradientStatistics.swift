@@ -1,7 +1,7 @@
 import MixTensor
 
 /// A group of the policy's distribution parameters whose gradient is summarized together.
-public enum ParameterGroup: String, CaseIterable, Sendable, Codable, Hashable {
+package enum ParameterGroup: String, CaseIterable, Sendable, Codable, Hashable {
     /// The mixture logits (absent at K = 1, where their gradient is identically zero).
     case logits
     /// The component means of the pre-squash point.
@@ -13,32 +13,32 @@ public enum ParameterGroup: String, CaseIterable, Sendable, Codable, Hashable {
 }
 
 /// The statistics of N gradient estimates of one parameter group against a reference.
-public struct GroupStatistics: Sendable, Equatable, Codable {
+package struct GroupStatistics: Sendable, Equatable, Codable {
     /// The group.
-    public var group: ParameterGroup
+    package var group: ParameterGroup
     /// The number of coordinates.
-    public var dimension: Int
+    package var dimension: Int
     /// The trace of the sample covariance (unbiased, divisor N - 1): the expected squared
     /// distance of one estimate from the estimators' mean.
-    public var totalVariance: Double
+    package var totalVariance: Double
     /// The largest eigenvalue of the sample covariance (LAPACK `dsyevd`): the variance along
     /// the noisiest direction. When the group has more coordinates than there are
     /// estimates, it comes from the N x N Gram matrix, which has the same nonzero eigenvalues.
-    public var largestEigenvalue: Double
+    package var largestEigenvalue: Double
     /// `|mean - reference|`.
-    public var biasNorm: Double
+    package var biasNorm: Double
     /// The bias norm expected from noise alone, `sqrt(tr Cov / N + tr Cov_ref)` (the second
     /// term is zero for an exact reference): a bias norm well above it is a real bias.
-    public var biasNoise: Double
+    package var biasNoise: Double
     /// The cosine of the angle between the mean estimate and the reference.
-    public var cosineSimilarity: Double
+    package var cosineSimilarity: Double
     /// `max_i |mean_i - reference_i| / se_i` over the coordinates, with `se_i` the standard
     /// error of the difference: for an unbiased estimator it stays within a few units.
-    public var maxStandardizedBias: Double
+    package var maxStandardizedBias: Double
     /// `|mean|`.
-    public var meanNorm: Double
+    package var meanNorm: Double
     /// `|reference|`.
-    public var referenceNorm: Double
+    package var referenceNorm: Double
 
     /// Statistics of `estimates` (N vectors) restricted to `range`, against `reference`
     /// (whose per-coordinate variance, for a sampled reference, is `referenceVariance`).

@@ -7,10 +7,10 @@ import Foundation
 /// width 0.05, components of width ~0.3), so equal panels narrower than every feature,
 /// each with an 8-point Gauss-Legendre rule (exact for polynomials of degree 15), reach
 /// machine precision without any adaptivity that could miss a feature.
-public enum GaussLegendre {
+package enum GaussLegendre {
     /// Nodes and weights of the `n`-point rule on [-1, 1], by Newton's iteration on the
     /// Legendre recurrence (converges to machine precision). Cost: O(n^2) per node.
-    public static func rule(order n: Int) -> (nodes: [Double], weights: [Double]) {
+    package static func rule(order n: Int) -> (nodes: [Double], weights: [Double]) {
         var nodes = [Double](repeating: 0, count: n), weights = nodes
         for i in 0..<(n + 1) / 2 {
             var x = cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
@@ -38,7 +38,7 @@ public enum GaussLegendre {
 
     /// `int_lower^upper f` for a vector-valued `f` (every result of length `dimension`),
     /// with `panels` equal panels of the `order`-point rule. Cost: `panels * order` calls of `f`.
-    public static func integrate(lower: Double, upper: Double, panels: Int, order: Int = 8, dimension: Int,
+    package static func integrate(lower: Double, upper: Double, panels: Int, order: Int = 8, dimension: Int,
                                  _ f: (Double) -> [Double]) -> [Double] {
         let rule = rule(order: order)
         let h = (upper - lower) / Double(max(panels, 1))
@@ -66,27 +66,27 @@ public enum GaussLegendre {
 /// `dp/dz_k = w_k (N_k - p)`, `dp/dmu_k = w_k N_k (u - mu_k) / sigma_k^2`,
 /// `dp/dlog sigma_k = w_k N_k ((u - mu_k)^2 / sigma_k^2 - 1)`.
 /// The actor *loss* of the estimators is `-J`; ``lossGradient()`` is its gradient.
-public struct ExactSoftObjective: Sendable {
+package struct ExactSoftObjective: Sendable {
     /// Component logits `z` (K entries).
-    public var logits: [Double]
+    package var logits: [Double]
     /// Component means of `u` (K entries).
-    public var means: [Double]
+    package var means: [Double]
     /// Component log-standard-deviations of `u` (K entries).
-    public var logStds: [Double]
+    package var logStds: [Double]
     /// Half-width of the action interval.
-    public var scale: Double
+    package var scale: Double
     /// Centre of the action interval.
-    public var bias: Double
+    package var bias: Double
     /// The (expected) reward of an action, `Q(a)`.
-    public var reward: @Sendable (Double) -> Double
+    package var reward: @Sendable (Double) -> Double
     /// The entropy temperature.
-    public var alpha: Double
+    package var alpha: Double
     /// The widest panel of the quadrature in `u`; it must resolve the narrowest feature of
     /// `Q(a(u))` (a tenth of a reward bump's width in `u` is ample).
-    public var panelWidth: Double
+    package var panelWidth: Double
 
     /// The objective of a K-component mixture; the three lists must have K entries.
-    public init(logits: [Double], means: [Double], logStds: [Double], scale: Double = 2, bias: Double = 0,
+    package init(logits: [Double], means: [Double], logStds: [Double], scale: Double = 2, bias: Double = 0,
                 alpha: Double, panelWidth: Double = 0.004, reward: @escaping @Sendable (Double) -> Double) {
         precondition(!logits.isEmpty && means.count == logits.count && logStds.count == logits.count,
                      "MixExperiments: \(logits.count) logits need as many means and log-stds, got \(means.count) and \(logStds.count)")
@@ -101,10 +101,10 @@ public struct ExactSoftObjective: Sendable {
     }
 
     /// The number of components K.
-    public var componentCount: Int { logits.count }
+    package var componentCount: Int { logits.count }
 
     /// The mixture weights `softmax(z)`.
-    public var weights: [Double] {
+    package var weights: [Double] {
         let m = logits.max() ?? 0
         let e = logits.map { exp($0 - m) }
         let s = e.reduce(0, +)
@@ -131,7 +131,7 @@ public struct ExactSoftObjective: Sendable {
 
     /// `J` and `dJ/d(logits, means, logStds)` (3K entries, in that order). Cost: a few
     /// thousand panels of 8 nodes, O(K) per node.
-    public func valueAndGradient() -> (value: Double, gradient: [Double]) {
+    package func valueAndGradient() -> (value: Double, gradient: [Double]) {
         let k = componentCount, w = weights, s = logStds.map { exp($0) }
         let lower = (0..<k).map { means[$0] - 12 * s[$0] }.min() ?? -1
         let upper = (0..<k).map { means[$0] + 12 * s[$0] }.max() ?? 1
@@ -160,5 +160,5 @@ public struct ExactSoftObjective: Sendable {
     }
 
     /// The gradient of the actor loss `-J` with respect to (logits, means, logStds).
-    public func lossGradient() -> [Double] { valueAndGradient().gradient.map { -$0 } }
+    package func lossGradient() -> [Double] { valueAndGradient().gradient.map { -$0 } }
 }

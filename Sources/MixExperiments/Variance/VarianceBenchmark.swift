@@ -14,25 +14,25 @@ import MixTensor
 ///
 /// Bandits run in `Double`; a checkpoint's networks run in `Float` (its training type),
 /// with every statistic accumulated in `Double`.
-public final class VarianceBenchmark {
+package final class VarianceBenchmark {
     /// The request, as given.
-    public let request: VarianceRequest
+    package let request: VarianceRequest
     /// The component counts that will run.
-    public let componentCounts: [Int]
+    package let componentCounts: [Int]
     /// The sample budgets, ascending and without repeats.
-    public let budgets: [Int]
+    package let budgets: [Int]
     /// Every row, in the order they run and are reported.
-    public let plan: [VarianceRowPlan]
+    package let plan: [VarianceRowPlan]
     /// Rows left out and why (a leave-one-out baseline with a single sample).
-    public let notes: [String]
+    package let notes: [String]
     /// The states per estimate (1 for a bandit).
-    public let stateCount: Int
+    package let stateCount: Int
     let checkpoint: CheckpointProblem?
 
     /// Checks `request` and plans its rows. Throws for anything that cannot run (N < 2,
     /// empty lists, an estimator that does not apply at a requested K, an initial mixture
     /// or a checkpoint that does not have the requested shape), before any sampling.
-    public init(_ request: VarianceRequest, registry: EnvironmentRegistry = .standard) throws(VarianceError) {
+    package init(_ request: VarianceRequest, registry: EnvironmentRegistry = .standard) throws(VarianceError) {
         self.request = request
         guard request.estimateCount >= 2 else { throw .tooFewEstimates(request.estimateCount) }
         guard !request.samplesPerState.isEmpty, request.samplesPerState.allSatisfy({ $0 >= 1 }) else {
@@ -148,7 +148,7 @@ public final class VarianceBenchmark {
     /// Runs every planned row; `progress` is called before each row and each reference.
     /// Cost: per row, N estimates of `criticEvaluations` critic rows each (with a backward
     /// pass through the critic for the pathwise estimators), in batched passes.
-    public func run(progress: (VarianceProgress) -> Void = { _ in }) throws(VarianceError) -> VarianceReport {
+    package func run(progress: (VarianceProgress) -> Void = { _ in }) throws(VarianceError) -> VarianceReport {
         let root = RandomStream(seed: request.seed)
         let total = plan.count + componentCounts.count
         var done = 0

@@ -1,7 +1,7 @@
 /// Why a variance benchmark request cannot run. Every case is raised while the request
 /// is checked, before any gradient is sampled, and its description says what was asked
 /// and what would be accepted.
-public enum VarianceError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum VarianceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Fewer than two estimates per row: a covariance needs at least two.
     case tooFewEstimates(Int)
     /// An empty list, or a value below its minimum (`option` names the command-line option).
@@ -24,7 +24,7 @@ public enum VarianceError: Error, Sendable, Equatable, CustomStringConvertible {
     case eigenDecompositionFailed(String)
 
     /// What was asked, what is wrong, and what would be accepted.
-    public var description: String {
+    package var description: String {
         switch self {
         case .tooFewEstimates(let n):
             "the number of estimates per row must be at least 2 (a covariance needs two samples), got \(n)"

@@ -7,7 +7,7 @@ import MixPolicy
 /// LR and hybrid draw `M` samples per state, MRP draws `M` per component (so it evaluates
 /// the critic `K * M` times), and RP and Gumbel-softmax, which have no sample count of
 /// their own, average `M` independent single-sample estimates per state.
-public enum VarianceEstimatorKind: String, CaseIterable, Sendable, Codable, Hashable {
+package enum VarianceEstimatorKind: String, CaseIterable, Sendable, Codable, Hashable {
     /// Reparameterization (a Gaussian policy, K = 1 only).
     case rp
     /// Marginalized reparameterization.
@@ -25,10 +25,10 @@ public enum VarianceEstimatorKind: String, CaseIterable, Sendable, Codable, Hash
 
     /// What runs when no estimators are named: every estimator of the issue, each at the
     /// K where it applies (RP only at K = 1; hybrid and Gumbel only at K >= 2).
-    public static let defaults: [VarianceEstimatorKind] = [.rp, .mrp, .lr, .lrLeaveOneOut, .hybrid, .gumbel]
+    package static let defaults: [VarianceEstimatorKind] = [.rp, .mrp, .lr, .lrLeaveOneOut, .hybrid, .gumbel]
 
     /// The estimator named `name` (its raw value, case-insensitive).
-    public init(parsing name: String) throws(VarianceError) {
+    package init(parsing name: String) throws(VarianceError) {
         let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
         guard let kind = VarianceEstimatorKind(rawValue: trimmed) else {
             throw .unknownEstimator(name, known: VarianceEstimatorKind.allCases.map(\.rawValue))
@@ -37,7 +37,7 @@ public enum VarianceEstimatorKind: String, CaseIterable, Sendable, Codable, Hash
     }
 
     /// The name used in tables and plots.
-    public var label: String {
+    package var label: String {
         switch self {
         case .rp: "RP"
         case .mrp: "MRP"
@@ -50,15 +50,15 @@ public enum VarianceEstimatorKind: String, CaseIterable, Sendable, Codable, Hash
     }
 
     /// Whether the estimator is unbiased (all but Gumbel-softmax).
-    public var isUnbiased: Bool { self != .gumbel }
+    package var isUnbiased: Bool { self != .gumbel }
 
     /// Whether the estimator subtracts a leave-one-out baseline.
-    public var usesLeaveOneOut: Bool { self == .lrLeaveOneOut || self == .hybridLeaveOneOut }
+    package var usesLeaveOneOut: Bool { self == .lrLeaveOneOut || self == .hybridLeaveOneOut }
 
     /// Whether the estimator gets an equal-compute row: the ones that pay one critic
     /// evaluation per sample, which are given `K * M` samples when MRP evaluates `K * M`
     /// actions. (RP runs only at K = 1, where the two comparisons coincide.)
-    public var hasEqualComputeRow: Bool {
+    package var hasEqualComputeRow: Bool {
         switch self {
         case .lr, .lrLeaveOneOut, .hybrid, .hybridLeaveOneOut, .gumbel: true
         case .rp, .mrp: false
@@ -67,7 +67,7 @@ public enum VarianceEstimatorKind: String, CaseIterable, Sendable, Codable, Hash
 
     /// Why the estimator cannot run at all with `componentCount` components (whatever the
     /// budget), or nil.
-    public func inapplicability(componentCount k: Int) -> String? {
+    package func inapplicability(componentCount k: Int) -> String? {
         switch self {
         case .rp where k != 1:
             "RP reparameterizes a single Gaussian and cannot differentiate a mixture's component choice; use mrp, lr, hybrid or gumbel"

@@ -1,64 +1,64 @@
 import Foundation
 
 /// The reference gradient at one K.
-public struct VarianceReference: Sendable, Equatable, Codable {
+package struct VarianceReference: Sendable, Equatable, Codable {
     /// The number of components.
-    public var componentCount: Int
+    package var componentCount: Int
     /// How it was obtained (`exact quadrature`, or the MRP average's settings).
-    public var method: String
+    package var method: String
     /// The gradient of the actor loss, in the layout of the estimates (logits unless
     /// K = 1, then means, then log-stds; state-major).
-    public var gradient: [Double]
+    package var gradient: [Double]
     /// Per coordinate, the variance of a sampled reference's mean; nil when exact.
-    public var varianceOfMean: [Double]?
+    package var varianceOfMean: [Double]?
 
     /// The norm of ``gradient``.
-    public var norm: Double { gradient.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    package var norm: Double { gradient.reduce(0) { $0 + $1 * $1 }.squareRoot() }
     /// The norm of the reference's own standard errors (0 when exact).
-    public var standardErrorNorm: Double { (varianceOfMean?.reduce(0, +) ?? 0).squareRoot() }
+    package var standardErrorNorm: Double { (varianceOfMean?.reduce(0, +) ?? 0).squareRoot() }
 }
 
 /// One measured row: an estimator at one K and budget, summarized per parameter group.
-public struct VarianceCell: Sendable, Equatable, Codable {
+package struct VarianceCell: Sendable, Equatable, Codable {
     /// What was run.
-    public var plan: VarianceRowPlan
+    package var plan: VarianceRowPlan
     /// N, the independent estimates drawn.
-    public var estimateCount: Int
+    package var estimateCount: Int
     /// Wall-clock seconds per estimate, amortized over batched passes.
-    public var secondsPerEstimate: Double
+    package var secondsPerEstimate: Double
     /// Statistics per group (logits absent at K = 1), ending with `all`.
-    public var groups: [GroupStatistics]
+    package var groups: [GroupStatistics]
 
     /// The statistics of `group`, if the row has it.
-    public func statistics(_ group: ParameterGroup) -> GroupStatistics? { groups.first { $0.group == group } }
+    package func statistics(_ group: ParameterGroup) -> GroupStatistics? { groups.first { $0.group == group } }
 }
 
 /// The results of a benchmark, as values, with their renderings as Markdown, CSV and charts.
-public struct VarianceReport: Sendable, Equatable, Codable {
+package struct VarianceReport: Sendable, Equatable, Codable {
     /// A one-line title.
-    public var title: String
+    package var title: String
     /// The problem, the temperature and the reference, in one sentence.
-    public var problemDescription: String
+    package var problemDescription: String
     /// States per estimate.
-    public var stateCount: Int
+    package var stateCount: Int
     /// N per row.
-    public var estimateCount: Int
+    package var estimateCount: Int
     /// The seed.
-    public var seed: UInt64
+    package var seed: UInt64
     /// One reference per K.
-    public var references: [VarianceReference]
+    package var references: [VarianceReference]
     /// Every row, in plan order.
-    public var rows: [VarianceCell]
+    package var rows: [VarianceCell]
     /// Rows left out and why.
-    public var notes: [String]
+    package var notes: [String]
 
     /// The component counts, ascending.
-    public var componentCounts: [Int] { Array(Set(rows.map(\.plan.componentCount))).sorted() }
+    package var componentCounts: [Int] { Array(Set(rows.map(\.plan.componentCount))).sorted() }
     /// The budgets, ascending.
-    public var budgets: [Int] { Array(Set(rows.map(\.plan.budget))).sorted() }
+    package var budgets: [Int] { Array(Set(rows.map(\.plan.budget))).sorted() }
 
     /// The row of `estimator` at K, budget and comparison, if measured.
-    public func row(_ estimator: VarianceEstimatorKind, componentCount k: Int, budget m: Int,
+    package func row(_ estimator: VarianceEstimatorKind, componentCount k: Int, budget m: Int,
                     comparison: VarianceComparison = .equalSamples) -> VarianceCell? {
         rows.first { $0.plan.estimator == estimator && $0.plan.componentCount == k && $0.plan.budget == m && $0.plan.comparison == comparison }
     }
@@ -71,7 +71,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     /// The tables, under a level-2 title so that the output can be pasted into a document:
     /// one table per K (every budget and comparison), then the logit and total variance of
     /// every estimator relative to MRP's. `command`, if given, is quoted first.
-    public func markdown(command: String? = nil) -> String {
+    package func markdown(command: String? = nil) -> String {
         var out = "## \(title)\n\n"
         if let command { out += "```\n\(command)\n```\n\n" }
         out += "\(problemDescription). N = \(estimateCount) independent estimates per row, seed \(seed), "
@@ -149,7 +149,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     // MARK: CSV
 
     /// One line per row and parameter group, every statistic.
-    public func csv() -> String {
+    package func csv() -> String {
         var out = "components,budget,estimator,comparison,samples,critic_evaluations,estimates,seconds_per_estimate,"
             + "group,dimension,total_variance,largest_eigenvalue,bias_norm,bias_noise,cosine_similarity,max_standardized_bias,mean_norm,reference_norm\n"
         for cell in rows {
@@ -168,7 +168,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     }
 
     /// The reference gradients, one line per coordinate.
-    public func referenceCSV() -> String {
+    package func referenceCSV() -> String {
         var out = "components,index,value,standard_error\n"
         for r in references {
             for (i, v) in r.gradient.enumerated() {
@@ -188,7 +188,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     /// Log-log charts of the total variance: against K (one per group in {logits, all} and
     /// budget) and against the samples per state (one per group and K). Each is named by
     /// the file it should be written to.
-    public func charts() -> [(fileName: String, chart: Chart)] {
+    package func charts() -> [(fileName: String, chart: Chart)] {
         var out: [(String, Chart)] = []
         let ks = componentCounts, ms = budgets
         for group in [ParameterGroup.logits, .all] {
@@ -231,7 +231,7 @@ public struct VarianceReport: Sendable, Equatable, Codable {
     // MARK: HTML
 
     /// One page with the tables and every chart.
-    public func html(command: String? = nil) -> String {
+    package func html(command: String? = nil) -> String {
         var page = HTMLDocument(title: title)
         if let command { page.preformatted(command) }
         page.paragraph("\(problemDescription). N = \(estimateCount) estimates per row, seed \(seed), \(stateCount) state(s) per estimate.")

@@ -2,9 +2,9 @@ import Foundation
 
 /// What `mixrl variance` measures: a problem, the component counts K, the sample budgets
 /// per state, how many independent estimates per row, the seed and the estimators.
-public struct VarianceRequest: Sendable, Equatable {
+package struct VarianceRequest: Sendable, Equatable {
     /// The problem whose actor gradient is estimated.
-    public enum Problem: Sendable, Equatable {
+    package enum Problem: Sendable, Equatable {
         /// A built-in bandit with a chosen initial mixture; the reference is exact (quadrature).
         case bandit(BanditProblem)
         /// A trained run's checkpoint; the reference is a high-sample MRP average.
@@ -12,34 +12,34 @@ public struct VarianceRequest: Sendable, Equatable {
     }
 
     /// The problem.
-    public var problem: Problem
+    package var problem: Problem
     /// The component counts K; nil means {2, 5, 8} for a bandit and the policy's own K for
     /// a checkpoint (which is the only K a checkpoint accepts).
-    public var componentCounts: [Int]?
+    package var componentCounts: [Int]?
     /// The sample budgets per state `M` (see ``VarianceEstimatorKind``): each estimator is
     /// run with `M` samples (MRP: `M` per component) in the equal-sample comparison, and the
     /// single-evaluation estimators again with `K * M` in the equal-compute comparison.
-    public var samplesPerState: [Int]
+    package var samplesPerState: [Int]
     /// Independent estimates per row, N (at least 2).
-    public var estimateCount: Int
+    package var estimateCount: Int
     /// The seed; every row draws from its own stream split from it by the row's identity,
     /// so a row's numbers do not depend on which other rows were requested.
-    public var seed: UInt64
+    package var seed: UInt64
     /// The estimators; nil means ``VarianceEstimatorKind/defaults``, each where it applies.
     /// Named estimators must apply at every requested K.
-    public var estimators: [VarianceEstimatorKind]?
+    package var estimators: [VarianceEstimatorKind]?
     /// The relaxation temperature of the Gumbel-softmax estimator.
-    public var gumbelTemperature: Double
+    package var gumbelTemperature: Double
     /// Whether to add the equal-compute rows.
-    public var includesEqualCompute: Bool
+    package var includesEqualCompute: Bool
     /// The most critic rows evaluated in one batched pass (bounds memory). Estimates are
     /// drawn pass by pass, so another value draws other random numbers (from the same
     /// distribution): keep it fixed to reproduce a table exactly.
-    public var rowsPerPass: Int
+    package var rowsPerPass: Int
 
     /// A request with the command's defaults (1 sample per state, 1000 estimates, seed 0,
     /// every estimator where it applies, equal-compute rows included).
-    public init(problem: Problem, componentCounts: [Int]? = nil, samplesPerState: [Int] = [1], estimateCount: Int = 1000,
+    package init(problem: Problem, componentCounts: [Int]? = nil, samplesPerState: [Int] = [1], estimateCount: Int = 1000,
                 seed: UInt64 = 0, estimators: [VarianceEstimatorKind]? = nil, gumbelTemperature: Double = 1,
                 includesEqualCompute: Bool = true, rowsPerPass: Int = 16_384) {
         self.problem = problem
@@ -54,11 +54,11 @@ public struct VarianceRequest: Sendable, Equatable {
     }
 
     /// The bandit default for K.
-    public static let defaultBanditComponentCounts = [2, 5, 8]
+    package static let defaultBanditComponentCounts = [2, 5, 8]
 }
 
 /// Which comparison a row belongs to.
-public enum VarianceComparison: String, Sendable, Codable, Hashable {
+package enum VarianceComparison: String, Sendable, Codable, Hashable {
     /// Every estimator with the same number of samples `M` (MRP: `M` per component).
     case equalSamples = "equal-samples"
     /// The single-evaluation estimators with `K * M` samples: as many critic evaluations as MRP.
@@ -66,35 +66,35 @@ public enum VarianceComparison: String, Sendable, Codable, Hashable {
 }
 
 /// One planned row: an estimator at one K and one budget.
-public struct VarianceRowPlan: Sendable, Equatable, Hashable, Codable {
+package struct VarianceRowPlan: Sendable, Equatable, Hashable, Codable {
     /// The number of mixture components K.
-    public var componentCount: Int
+    package var componentCount: Int
     /// The budget `M` of the comparison this row belongs to.
-    public var budget: Int
+    package var budget: Int
     /// The estimator.
-    public var estimator: VarianceEstimatorKind
+    package var estimator: VarianceEstimatorKind
     /// The comparison.
-    public var comparison: VarianceComparison
+    package var comparison: VarianceComparison
     /// The samples the estimator draws: per state, or per component for MRP.
-    public var samples: Int
+    package var samples: Int
     /// Critic evaluations per estimate (all states of the estimate together).
-    public var criticEvaluations: Int
+    package var criticEvaluations: Int
 
     /// A stable identity for seeding, independent of the other rows.
     var key: String { "K=\(componentCount)|M=\(budget)|\(estimator.rawValue)|\(comparison.rawValue)|\(samples)" }
 
     /// The estimator's label, with its sample count in an equal-compute row (`LR (10 samples)`).
-    public var label: String {
+    package var label: String {
         comparison == .equalSamples ? estimator.label : "\(estimator.label) (\(samples) samples)"
     }
 }
 
 /// How far a benchmark has come (for a progress display; the benchmark never prints).
-public struct VarianceProgress: Sendable {
+package struct VarianceProgress: Sendable {
     /// Rows (and references) finished.
-    public var completed: Int
+    package var completed: Int
     /// Rows and references in all.
-    public var total: Int
+    package var total: Int
     /// What is being computed now.
-    public var activity: String
+    package var activity: String
 }
