@@ -1,7 +1,7 @@
 import RealModule
 
 /// An element-wise function of one tensor.
-public enum UnaryOp: Sendable, Hashable {
+@usableFromInline package enum UnaryOp: Sendable, Hashable {
     case negate
     case exp
     case log
@@ -22,7 +22,7 @@ public enum UnaryOp: Sendable, Hashable {
 }
 
 /// An element-wise function of two tensors, with broadcasting of rows and columns.
-public enum BinaryOp: Sendable, Hashable {
+@usableFromInline package enum BinaryOp: Sendable, Hashable {
     case add, subtract, multiply, divide, minimum, maximum
 }
 

@@ -2,22 +2,22 @@ import Synchronization
 
 /// One matrix product as issued to BLAS: `C[m, n] = alpha * op(A) * op(B) + beta * C`,
 /// `op(A)` of shape `[m, k]`.
-public struct GemmRecord: Sendable, Hashable, CustomStringConvertible {
+package struct GemmRecord: Sendable, Hashable, CustomStringConvertible {
     /// Whether `A` is passed transposed.
-    public var transposeA: Bool
+    package var transposeA: Bool
     /// Whether `B` is passed transposed.
-    public var transposeB: Bool
+    package var transposeB: Bool
     /// Rows of the result.
-    public var m: Int
+    package var m: Int
     /// Columns of the result.
-    public var n: Int
+    package var n: Int
     /// The inner dimension.
-    public var k: Int
+    package var k: Int
     /// Whether the product accumulates into `C` (`beta != 0`).
-    public var accumulates: Bool
+    package var accumulates: Bool
 
     /// A product of the given flags and sizes.
-    public init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, accumulates: Bool) {
+    package init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, accumulates: Bool) {
         self.transposeA = transposeA
         self.transposeB = transposeB
         self.m = m
@@ -27,10 +27,10 @@ public struct GemmRecord: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `2 m n k`.
-    public var flops: Int { 2 * m * n * k }
+    package var flops: Int { 2 * m * n * k }
 
     /// `NT 256x256x23 (+C)` style: flags, `m x n x k`, and `+C` when accumulating.
-    public var description: String {
+    package var description: String {
         "\(transposeA ? "T" : "N")\(transposeB ? "T" : "N") \(m)x\(n)x\(k)\(accumulates ? " +C" : "")"
     }
 }
@@ -41,7 +41,7 @@ public struct GemmRecord: Sendable, Hashable, CustomStringConvertible {
 ///
 /// Off by default; while off, a product pays one relaxed atomic load. While on, every
 /// product, from any thread, appends its shape under a lock.
-public enum GemmLog {
+package enum GemmLog {
     static let active = Atomic<Bool>(false)
     static let entries = Mutex<[GemmRecord]>([])
 
@@ -52,7 +52,7 @@ public enum GemmLog {
 
     /// Runs `body` while recording every product issued (by any thread) and returns them
     /// in the order they were issued. Not reentrant: do not nest recordings.
-    public static func recording<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> (result: R, gemms: [GemmRecord]) {
+    package static func recording<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> (result: R, gemms: [GemmRecord]) {
         entries.withLock { $0.removeAll(keepingCapacity: true) }
         active.store(true, ordering: .sequentiallyConsistent)
         defer { active.store(false, ordering: .sequentiallyConsistent) }

@@ -5,7 +5,7 @@
 // call and none per element.
 
 /// Which operand of a binary op a gradient is taken with respect to.
-public enum BinaryOperand: Sendable, Hashable {
+@usableFromInline package enum BinaryOperand: Sendable, Hashable {
     /// The first operand, `a` in `op(a, b)`.
     case left
     /// The second operand, `b` in `op(a, b)`.
@@ -264,7 +264,7 @@ extension Tensor {
     ///
     /// `minimum`/`maximum` split the gradient evenly at ties. Cost: one pass over `g`;
     /// for a broadcast operand without `accumulate`, one extra pass zeroing `d`.
-    public static func applyBackward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, gradient g: Tensor,
+    package static func applyBackward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, gradient g: Tensor,
                                      withRespectTo operand: BinaryOperand, into d: inout Tensor, accumulate: Bool = false) {
         let plan = Broadcast(a.shape, b.shape)
         check(g.count == plan.rows * plan.columns,
@@ -286,7 +286,7 @@ extension Tensor {
     /// Broadcasts `g` back along `axis` to `shape`: `y (+)= scale * g` where `g` has
     /// `shape` with `axis` of size 1 (the backward pass of a sum or mean along `axis`).
     /// With `axis == nil`, `g` holds one element and fills all of `shape`.
-    public static func expand(_ g: Tensor, axis: Int?, to shape: Shape, scale: Scalar = 1,
+    package static func expand(_ g: Tensor, axis: Int?, to shape: Shape, scale: Scalar = 1,
                               into y: inout Tensor, accumulate: Bool = false) {
         let (outer, length, inner): (Int, Int, Int)
         if let axis {
@@ -303,7 +303,7 @@ extension Tensor {
     }
 
     /// The backward pass of a log-sum-exp along `axis`: `dx (+)= g * exp(x - y)`.
-    public static func logSumExpBackward(input x: Tensor, output y: Tensor, gradient g: Tensor, axis: Int,
+    package static func logSumExpBackward(input x: Tensor, output y: Tensor, gradient g: Tensor, axis: Int,
                                          into dx: inout Tensor, accumulate: Bool = false) {
         let (outer, length, inner) = x.shape.split(at: axis)
         check(y.count == outer * inner && g.count == y.count,
@@ -315,7 +315,7 @@ extension Tensor {
     }
 
     /// The backward pass of softmax or log-softmax along `axis`, from the op's output `y`.
-    public static func normalizeBackward(_ op: NormalizationOp, output y: Tensor, gradient g: Tensor, axis: Int,
+    package static func normalizeBackward(_ op: NormalizationOp, output y: Tensor, gradient g: Tensor, axis: Int,
                                          into dx: inout Tensor, accumulate: Bool = false) {
         check(y.shape == g.shape, "MixTensor: normalizeBackward: output \(y.shape) and gradient \(g.shape) differ")
         let (outer, length, inner) = y.shape.split(at: axis)
@@ -329,7 +329,7 @@ extension Tensor {
     /// into `destination` starting at entry `destinationOffset` of the same axis. All other
     /// dimensions must agree; `destination` must already have its shape. Slicing,
     /// concatenation and their backward passes are all this one block copy.
-    public static func copy(_ source: Tensor, axis: Int, range sourceRange: Range<Int>,
+    package static func copy(_ source: Tensor, axis: Int, range sourceRange: Range<Int>,
                             into destination: inout Tensor, at destinationOffset: Int, accumulate: Bool = false) {
         let (outer, sourceLength, inner) = source.shape.split(at: axis)
         let (dOuter, destinationLength, dInner) = destination.shape.split(at: axis)
@@ -345,7 +345,7 @@ extension Tensor {
 
     /// `destination (+)= source` viewed with `shape` (equal element counts): the backward
     /// pass of a reshape. Without `accumulate` the destination takes `shape`.
-    public static func copy(_ source: Tensor, into destination: inout Tensor, shape: Shape, accumulate: Bool = false) {
+    package static func copy(_ source: Tensor, into destination: inout Tensor, shape: Shape, accumulate: Bool = false) {
         check(source.count == shape.count, "MixTensor: copy of \(source.shape) as \(shape)")
         if accumulate { check(destination.shape == shape, "MixTensor: accumulating copy: \(destination.shape) vs \(shape)"); destination.makeUnique() }
         else { destination.prepare(shape: shape) }
@@ -355,7 +355,7 @@ extension Tensor {
 
     /// Gives `out` the shape `shape` and writes `row` (one row of `shape`'s matrix view)
     /// into every row: the broadcast of a bias, ahead of a gemm with `beta = 1`.
-    public static func broadcastRows(_ row: Tensor, to shape: Shape, into out: inout Tensor) {
+    package static func broadcastRows(_ row: Tensor, to shape: Shape, into out: inout Tensor) {
         let (rows, columns) = shape.matrixView
         check(row.count == columns, "MixTensor: broadcastRows of \(row.shape) to \(shape)")
         out.prepare(shape: shape)
@@ -364,28 +364,28 @@ extension Tensor {
     }
 
     /// Sets every element to `value` (specialized; `fill` from generic code is not).
-    public mutating func setAll(_ value: Scalar) {
+    package mutating func setAll(_ value: Scalar) {
         makeUnique()
         Kernels.fill(storage.pointer, count, value)
     }
 
     /// The sum of all elements, with eight accumulators (fast and with a smaller rounding
     /// error than a serial sum).
-    public func sumOfElements() -> Scalar { Kernels.sum(storage.pointer, count, squared: false) }
+    package func sumOfElements() -> Scalar { Kernels.sum(storage.pointer, count, squared: false) }
 
     /// The sum of squared elements (for global gradient norms), eight accumulators.
-    public func sumOfSquares() -> Scalar { Kernels.sum(storage.pointer, count, squared: true) }
+    package func sumOfSquares() -> Scalar { Kernels.sum(storage.pointer, count, squared: true) }
 
     /// `self = (1 - fraction) * self + fraction * other` in place: Polyak averaging of a
     /// target network. One pass, no allocation when `self` is unshared.
-    public mutating func interpolate(toward other: Tensor, fraction: Scalar) {
+    package mutating func interpolate(toward other: Tensor, fraction: Scalar) {
         check(shape == other.shape, "MixTensor: interpolate: shapes \(shape) and \(other.shape) differ")
         makeUnique()
         Kernels.interpolate(storage.pointer, toward: other.storage.pointer, count, fraction)
     }
 
     /// Copies `other`'s elements into this tensor's buffer (same shape), specialized.
-    public mutating func copyElements(from other: Tensor) {
+    package mutating func copyElements(from other: Tensor) {
         check(shape == other.shape, "MixTensor: copyElements: shapes \(shape) and \(other.shape) differ")
         makeUnique()
         storage.pointer.update(from: other.storage.pointer, count: count)
@@ -398,7 +398,7 @@ extension Tensor {
     /// with `stepSize = lr / (1 - beta1^t)` and `secondMomentCorrection = 1 / sqrt(1 - beta2^t)`,
     /// so the denominator is `sqrt(v_hat) + epsilon` exactly as in the paper.
     /// One pass reading four tensors and writing three; the gradient is not modified.
-    public static func adamUpdate(_ parameter: inout Tensor, gradient: Tensor,
+    package static func adamUpdate(_ parameter: inout Tensor, gradient: Tensor,
                                   firstMoment: inout Tensor, secondMoment: inout Tensor,
                                   gradientScale: Scalar, beta1: Scalar, beta2: Scalar,
                                   stepSize: Scalar, secondMomentCorrection: Scalar, epsilon: Scalar) {
@@ -412,12 +412,12 @@ extension Tensor {
     }
 
     /// Calls `body` with the raw little-endian bytes of the elements (for serialization).
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: storage.pointer, count: count * MemoryLayout<Scalar>.stride))
     }
 
     /// Creates a tensor of `shape` from raw little-endian bytes (unaligned reads are fine).
-    public init(shape: Shape, bytes: UnsafeRawBufferPointer) {
+    package init(shape: Shape, bytes: UnsafeRawBufferPointer) {
         let n = shape.count
         check(bytes.count == n * MemoryLayout<Scalar>.stride, "MixTensor: \(bytes.count) bytes for \(n) elements of \(Scalar.self)")
         self.init(uninitializedShape: shape)

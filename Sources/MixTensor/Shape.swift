@@ -84,6 +84,7 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
                      axis == 2 ? size : d2, axis == 3 ? size : d3)
     }
 
+    /// `[d0, d1, ...]`, for example `[256, 17]` (`[]` for rank 0).
     public var description: String { Shape.describe(rank, d0, d1, d2, d3) }
 
     @usableFromInline static func describe(_ rank: Int, _ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) -> String {

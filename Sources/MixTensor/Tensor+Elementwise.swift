@@ -1,21 +1,21 @@
 /// How two operands of a broadcasting op line up, in their matrix views
 /// (leading dimensions folded into rows, the last dimension as columns).
-public struct Broadcast: Sendable, Equatable {
+package struct Broadcast: Sendable, Equatable {
     /// The result's shape.
-    public var shape: Shape
+    package var shape: Shape
     /// Rows and columns of the result's matrix view.
-    public var rows: Int, columns: Int
+    package var rows: Int, columns: Int
     /// (row stride, column stride) of each operand: 0 along a broadcast axis.
-    public var leftStrides: (Int, Int), rightStrides: (Int, Int)
+    package var leftStrides: (Int, Int), rightStrides: (Int, Int)
 
     /// Two plans are equal when they produce the same shape from the same strides.
-    public static func == (l: Broadcast, r: Broadcast) -> Bool {
+    package static func == (l: Broadcast, r: Broadcast) -> Bool {
         l.shape == r.shape && l.leftStrides == r.leftStrides && l.rightStrides == r.rightStrides
     }
 
     /// Resolves the broadcast of two shapes. Rows or columns of one operand may be 1
     /// (or the operand a single element) where the other's are larger.
-    public init(_ a: Shape, _ b: Shape) {
+    package init(_ a: Shape, _ b: Shape) {
         let (ra, ca) = a.matrixView, (rb, cb) = b.matrixView
         let rows = max(ra, rb), columns = max(ca, cb)
         let compatible = (ra == rows || ra == 1) && (rb == rows || rb == 1)
@@ -36,21 +36,21 @@ public struct Broadcast: Sendable, Equatable {
 
 extension Tensor {
     /// Applies `op` element-wise: `y = op(x)`, or `y += op(x)` when `accumulate`.
-    public static func apply(_ op: UnaryOp, _ x: Tensor, into y: inout Tensor, accumulate: Bool = false) {
+    package static func apply(_ op: UnaryOp, _ x: Tensor, into y: inout Tensor, accumulate: Bool = false) {
         if accumulate { checkSameShape(x.shape, y.shape, "accumulating unary op"); y.makeUnique() }
         else { y.prepare(shape: x.shape) }
         x.withElements { px in y.withElements { py in Kernels.unary(op, px, py, x.count, accumulate: accumulate) } }
     }
 
     /// `op` applied element-wise, as a new tensor.
-    public func applying(_ op: UnaryOp) -> Tensor {
+    package func applying(_ op: UnaryOp) -> Tensor {
         var y = Tensor(uninitializedShape: shape)
         Tensor.apply(op, self, into: &y)
         return y
     }
 
     /// The vector-Jacobian product of `op` at input `x` with output `y`: `dx (+)= g * op'(x)`.
-    public static func applyBackward(_ op: UnaryOp, input x: Tensor, output y: Tensor, gradient g: Tensor,
+    package static func applyBackward(_ op: UnaryOp, input x: Tensor, output y: Tensor, gradient g: Tensor,
                                      into dx: inout Tensor, accumulate: Bool = false) {
         checkSameShape(x.shape, g.shape, "unary backward")
         if accumulate { checkSameShape(x.shape, dx.shape, "accumulating unary backward"); dx.makeUnique() }
@@ -62,7 +62,7 @@ extension Tensor {
     }
 
     /// Applies `op` element-wise with broadcasting: `c = op(a, b)` (or `c += op(a, b)`).
-    public static func apply(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into c: inout Tensor, accumulate: Bool = false) {
+    package static func apply(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into c: inout Tensor, accumulate: Bool = false) {
         let plan = Broadcast(a.shape, b.shape)
         if accumulate { checkSameShape(c.shape, plan.shape, "accumulating binary op"); c.makeUnique() }
         else { c.prepare(shape: plan.shape) }
@@ -73,7 +73,7 @@ extension Tensor {
     }
 
     /// `op(self, other)` with broadcasting, as a new tensor.
-    public func applying(_ op: BinaryOp, _ other: Tensor) -> Tensor {
+    package func applying(_ op: BinaryOp, _ other: Tensor) -> Tensor {
         var c = Tensor(uninitializedShape: Shape())
         Tensor.apply(op, self, other, into: &c)
         return c
@@ -81,7 +81,7 @@ extension Tensor {
 
     /// Sums `g` (shaped like a broadcast result) down to `shape`, the shape of one
     /// operand of that broadcast: the backward pass of broadcasting.
-    public static func reduce(_ g: Tensor, toBroadcastShape shape: Shape, into out: inout Tensor, accumulate: Bool = false) {
+    package static func reduce(_ g: Tensor, toBroadcastShape shape: Shape, into out: inout Tensor, accumulate: Bool = false) {
         let (rows, columns) = g.shape.matrixView
         let (r, c) = shape.matrixView
         require((r == rows || r == 1) && (c == columns || c == 1) && shape.count == r * c,
@@ -129,7 +129,10 @@ extension Tensor {
         applying(.clamp(lower: Double(range.lowerBound), upper: Double(range.upperBound)))
     }
 
-    /// Element-wise sum with broadcasting of rows and columns (see ``Broadcast``).
+    /// Element-wise sum with broadcasting of rows and columns: in the matrix views
+    /// (leading dimensions folded into rows, the last dimension as columns), either
+    /// operand may have 1 row, 1 column or one element where the other has more; the
+    /// result takes the larger sizes. Mismatched shapes stop with both shapes named.
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.applying(.add, b) }
     /// Element-wise difference with broadcasting of rows and columns.
     public static func - (a: Tensor, b: Tensor) -> Tensor { a.applying(.subtract, b) }

@@ -1,7 +1,7 @@
 /// Slicing, concatenation and row gathers along the first two axes.
 extension Tensor {
     /// Rows `range` of axis 0 (for a rank-1 tensor, elements), copied into `out`.
-    public static func slice(_ x: Tensor, rows range: Range<Int>, into out: inout Tensor) {
+    package static func slice(_ x: Tensor, rows range: Range<Int>, into out: inout Tensor) {
         require(x.rank >= 1 && range.lowerBound >= 0 && range.upperBound <= x.shape[0],
                      "MixTensor: row slice \(range) out of range for shape \(x.shape)")
         let rowSize = x.rank == 0 ? 1 : x.count / Swift.max(x.shape[0], 1)
@@ -12,7 +12,7 @@ extension Tensor {
     }
 
     /// Columns `range` of axis 1 of a tensor of rank 2 or more, copied into `out`.
-    public static func slice(_ x: Tensor, columns range: Range<Int>, into out: inout Tensor) {
+    package static func slice(_ x: Tensor, columns range: Range<Int>, into out: inout Tensor) {
         require(x.rank >= 2 && range.lowerBound >= 0 && range.upperBound <= x.shape[1],
                      "MixTensor: column slice \(range) out of range for shape \(x.shape)")
         let (outer, length, inner) = x.shape.split(at: 1)
@@ -27,7 +27,7 @@ extension Tensor {
 
     /// Adds `g` (shaped like a slice of `axis` over `range`) into the matching part of `out`:
     /// the backward pass of slicing.
-    public static func addSlice(_ g: Tensor, axis: Int, range: Range<Int>, into out: inout Tensor) {
+    package static func addSlice(_ g: Tensor, axis: Int, range: Range<Int>, into out: inout Tensor) {
         require(axis == 0 || axis == 1, "MixTensor: slices are along axis 0 or 1")
         let (outer, length, inner) = out.shape.split(at: axis)
         require(range.lowerBound >= 0 && range.upperBound <= length,
@@ -54,7 +54,7 @@ extension Tensor {
     }
 
     /// Concatenates tensors along `axis` (0 or 1); all other dimensions must agree.
-    public static func concatenate(_ parts: [Tensor], axis: Int, into out: inout Tensor) {
+    package static func concatenate(_ parts: [Tensor], axis: Int, into out: inout Tensor) {
         require(!parts.isEmpty, "MixTensor: concatenating no tensors")
         require(axis == 0 || axis == 1, "MixTensor: concatenation is along axis 0 or 1")
         let first = parts[0].shape
@@ -88,7 +88,7 @@ extension Tensor {
     /// Gathers rows (entries of axis 0) by index into `out`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func gather(_ x: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
+    package static func gather(_ x: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
         require(x.rank >= 1, "MixTensor: gather from a rank-0 tensor")
         let rows = x.shape[0], rowSize = x.count / Swift.max(rows, 1)
         out.prepare(shape: x.shape.replacing(axis: 0, with: indices.count))
@@ -110,7 +110,7 @@ extension Tensor {
     /// the backward pass of a row gather.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func scatterAdd(_ g: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
+    package static func scatterAdd(_ g: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
         require(out.rank >= 1 && g.rank == out.rank, "MixTensor: scatterAdd of \(g.shape) into \(out.shape)")
         let rows = out.shape[0], rowSize = out.count / Swift.max(rows, 1)
         require(g.shape[0] == indices.count && g.shape.replacing(axis: 0, with: rows) == out.shape,

@@ -80,7 +80,7 @@ extension Tensor {
     /// Cost: one `?gemm` call per batch entry (OpenBLAS 0.3.21 has no batched gemm),
     /// `2 batch m n k` flops; allocates only when `c` is shared or too small.
     @inlinable
-    public static func batchedMatmul(
+    package static func batchedMatmul(
         _ a: Tensor, transposed transposeA: Bool = false,
         _ b: Tensor, transposed transposeB: Bool = false,
         alpha: Scalar = 1, beta: Scalar = 0, into c: inout Tensor
@@ -116,18 +116,18 @@ extension Tensor {
 
     /// `alpha * a[i] * op(b[i]) + beta * c[i]`: the form for transposing only the right operands.
     @inlinable
-    public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool,
+    package static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool,
                                      alpha: Scalar = 1, beta: Scalar = 0, into c: inout Tensor) {
         batchedMatmul(a, transposed: false, b, transposed: transposeB, alpha: alpha, beta: beta, into: &c)
     }
 
     /// `a[i] * op(b[i])` for each batch entry, as a new tensor.
-    public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool) -> Tensor {
+    package static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool) -> Tensor {
         batchedMatmul(a, transposed: false, b, transposed: transposeB)
     }
 
     /// `op(a[i]) * op(b[i])` for each batch entry, as a new tensor.
-    public static func batchedMatmul(_ a: Tensor, transposed transposeA: Bool = false,
+    package static func batchedMatmul(_ a: Tensor, transposed transposeA: Bool = false,
                                      _ b: Tensor, transposed transposeB: Bool = false) -> Tensor {
         var c = Tensor(uninitializedShape: Shape())
         batchedMatmul(a, transposed: transposeA, b, transposed: transposeB, into: &c)

@@ -1,5 +1,5 @@
 /// A reduction along one axis.
-public enum ReductionOp: Sendable, Hashable {
+@usableFromInline package enum ReductionOp: Sendable, Hashable {
     case sum, mean, max
     /// `log(sum(exp(x)))`, computed as `m + log(sum(exp(x - m)))` with `m` the maximum,
     /// so it neither overflows nor underflows to `-inf` for inputs of any size; a slice
@@ -8,7 +8,7 @@ public enum ReductionOp: Sendable, Hashable {
 }
 
 /// A normalization along one axis.
-public enum NormalizationOp: Sendable, Hashable {
+@usableFromInline package enum NormalizationOp: Sendable, Hashable {
     /// `exp(x - logsumexp(x))`.
     case softmax
     /// `x - logsumexp(x)`.
@@ -100,7 +100,7 @@ extension Kernels {
 
 extension Tensor {
     /// Reduces along `axis`, keeping it with size 1 (so the result broadcasts back).
-    public static func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
+    package static func reduce(_ op: ReductionOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
         let (outer, length, inner) = x.shape.split(at: axis)
         y.prepare(shape: x.shape.replacing(axis: axis, with: 1))
         x.withElements { px in y.withElements { py in
@@ -109,7 +109,7 @@ extension Tensor {
     }
 
     /// Normalizes along `axis` (softmax or log-softmax); the result has `x`'s shape.
-    public static func normalize(_ op: NormalizationOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
+    package static func normalize(_ op: NormalizationOp, _ x: Tensor, axis: Int, into y: inout Tensor) {
         let (outer, length, inner) = x.shape.split(at: axis)
         y.prepare(shape: x.shape)
         x.withElements { px in y.withElements { py in

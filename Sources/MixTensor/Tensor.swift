@@ -107,7 +107,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// Gives this tensor the shape `shape`, reusing its buffer when it is unshared and
     /// large enough. The contents are unspecified afterwards. This is how buffers are
     /// recycled between training steps.
-    @inlinable public mutating func prepare(shape newShape: Shape) {
+    @inlinable package mutating func prepare(shape newShape: Shape) {
         if isKnownUniquelyReferenced(&storage) && storage.capacity >= newShape.count {
             _shape = newShape
         } else {
@@ -133,7 +133,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     /// Copies `source` into this tensor, reshaping it to `source.shape` (reuses the buffer when possible).
-    public mutating func assign(_ source: Tensor) {
+    package mutating func assign(_ source: Tensor) {
         prepare(shape: source.shape)
         let n = count
         withElements { dst in source.withElements { dst.update(from: $0, count: n) } }
@@ -161,6 +161,7 @@ extension Tensor: Equatable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// `Tensor[shape](e0, e1, ...)` with at most the first 16 elements, for logs and test failures.
     public var description: String {
         let shown = scalars.prefix(16).map { "\($0)" }.joined(separator: ", ")
         return "Tensor\(shape)(\(shown)\(count > 16 ? ", ..." : ""))"

@@ -37,14 +37,18 @@ public struct LAPACKError: Error, CustomStringConvertible, Sendable {
     public var routine: String
     /// LAPACK's `info` code: negative for an illegal argument, positive for a numerical failure.
     public var info: Int32
+    /// `LAPACK <routine> failed with info = <info>`.
     public var description: String { "LAPACK \(routine) failed with info = \(info)" }
 }
 
 @inline(__always) func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: TensorScalar {
+    /// `F32`.
     public static var dtypeName: String { "F32" }
 
+    /// `cblas_sgemm`, row-major, transposes as flags (no copies); while the
+    /// package's gemm log records (benchmarks), the call is also appended to it.
     @inline(__always)
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -58,6 +62,7 @@ extension Float: TensorScalar {
                     beta, c, blasint(ldc))
     }
 
+    /// `LAPACKE_sgeqrf` then `LAPACKE_sorgqr`; see ``TensorScalar/orthonormalize(_:rows:columns:)``.
     public static func orthonormalize(_ a: UnsafeMutablePointer<Float>, rows m: Int, columns n: Int) throws(LAPACKError) -> [Float] {
         let r = min(m, n)
         var tau = [Float](repeating: 0, count: max(r, 1))
@@ -69,6 +74,8 @@ extension Float: TensorScalar {
         return diagonal
     }
 
+    /// `LAPACKE_ssyevd` (eigenvalues and vectors, divide and conquer); see
+    /// ``TensorScalar/symmetricEigen(_:n:)``.
     public static func symmetricEigen(_ a: UnsafeMutablePointer<Float>, n: Int) throws(LAPACKError) -> [Float] {
         var w = [Float](repeating: 0, count: n)
         let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(n), a, Int32(n), &w)
@@ -78,8 +85,11 @@ extension Float: TensorScalar {
 }
 
 extension Double: TensorScalar {
+    /// `F64`.
     public static var dtypeName: String { "F64" }
 
+    /// `cblas_dgemm`, row-major, transposes as flags (no copies); while the
+    /// package's gemm log records (benchmarks), the call is also appended to it.
     @inline(__always)
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -93,6 +103,7 @@ extension Double: TensorScalar {
                     beta, c, blasint(ldc))
     }
 
+    /// `LAPACKE_dgeqrf` then `LAPACKE_dorgqr`; see ``TensorScalar/orthonormalize(_:rows:columns:)``.
     public static func orthonormalize(_ a: UnsafeMutablePointer<Double>, rows m: Int, columns n: Int) throws(LAPACKError) -> [Double] {
         let r = min(m, n)
         var tau = [Double](repeating: 0, count: max(r, 1))
@@ -104,6 +115,8 @@ extension Double: TensorScalar {
         return diagonal
     }
 
+    /// `LAPACKE_dsyevd` (eigenvalues and vectors, divide and conquer); see
+    /// ``TensorScalar/symmetricEigen(_:n:)``.
     public static func symmetricEigen(_ a: UnsafeMutablePointer<Double>, n: Int) throws(LAPACKError) -> [Double] {
         var w = [Double](repeating: 0, count: n)
         let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(n), a, Int32(n), &w)
@@ -113,19 +126,19 @@ extension Double: TensorScalar {
 }
 
 /// Process-wide BLAS settings.
-public enum BLAS {
+package enum BLAS {
     /// Sets the number of threads OpenBLAS uses inside one call. MixRL runs with one
     /// (small matrices lose with threads); parallelism comes from separate processes.
-    public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    package static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     /// The number of threads OpenBLAS currently uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    package static var threadCount: Int { Int(openblas_get_num_threads()) }
     /// OpenBLAS's description of its build and kernel (for benchmark reports).
-    public static var configuration: String {
+    package static var configuration: String {
         guard let c = openblas_get_config() else { return "unknown" }
         return String(cString: c)
     }
     /// The name of the CPU kernel set OpenBLAS selected at run time (for example `Cooperlake`).
-    public static var coreName: String {
+    package static var coreName: String {
         guard let c = openblas_get_corename() else { return "unknown" }
         return String(cString: c)
     }

@@ -2,14 +2,14 @@ import Synchronization
 
 /// Counts tensor buffer allocations process-wide, so benchmarks and tests can show
 /// that a steady-state training step allocates nothing.
-public enum AllocationCounter {
+package enum AllocationCounter {
     static let buffers = Atomic<Int>(0)
     static let bytes = Atomic<Int>(0)
 
     /// Tensor buffers allocated since the process started.
-    public static var bufferCount: Int { buffers.load(ordering: .relaxed) }
+    package static var bufferCount: Int { buffers.load(ordering: .relaxed) }
     /// Bytes of tensor storage allocated since the process started.
-    public static var byteCount: Int { bytes.load(ordering: .relaxed) }
+    package static var byteCount: Int { bytes.load(ordering: .relaxed) }
 }
 
 /// The heap buffer behind a ``Tensor``: 64-byte aligned, uninitialized-on-allocation
