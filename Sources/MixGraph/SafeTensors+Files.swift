@@ -18,7 +18,7 @@ extension SafeTensors {
 
     /// Writes `bytes` to `path` atomically (a temporary file renamed into place), so a
     /// crash never leaves a half-written checkpoint.
-    public static func write(_ bytes: [UInt8], to path: String) throws(SafeTensorsError) {
+    package static func write(_ bytes: [UInt8], to path: String) throws(SafeTensorsError) {
         do { try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic) }
         catch { throw SafeTensorsError(path: path, problem: .unwritable("\(error)")) }
     }

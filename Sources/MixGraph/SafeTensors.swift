@@ -249,7 +249,7 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable, Senda
     public var problem: Problem
 
     /// An error about the file at `path`.
-    public init(path: String, problem: Problem) {
+    package init(path: String, problem: Problem) {
         self.path = path
         self.problem = problem
     }

@@ -4,7 +4,7 @@
 /// twin critics use it to run side by side.
 ///
 /// The tape holds the object until its next ``Tape/reset()``.
-public protocol ExternalFunction<Scalar>: AnyObject {
+package protocol ExternalFunction<Scalar>: AnyObject {
     /// The element type of the values.
     associatedtype Scalar: TensorScalar
 
@@ -26,7 +26,7 @@ extension Tape {
     /// function costs, plus one node.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func external(_ x: Variable, _ function: any ExternalFunction<Scalar>) -> Variable {
+    package func external(_ x: Variable, _ function: any ExternalFunction<Scalar>) -> Variable {
         let xi = index(x)
         let xv = value(xi)
         externals.append(function)

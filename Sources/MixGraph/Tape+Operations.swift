@@ -259,7 +259,7 @@ extension Tape {
     /// copied into a reused side buffer.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func gather(_ x: Variable, rows indices: UnsafeBufferPointer<Int32>) -> Variable {
+    package func gather(_ x: Variable, rows indices: UnsafeBufferPointer<Int32>) -> Variable {
         let xi = index(x)
         let xv = value(xi)
         let first = indexStorage.count

@@ -5,7 +5,7 @@ import Synchronization
 /// another tape stops with a message instead of reading the wrong node.
 public struct Variable: Hashable, Sendable, CustomStringConvertible {
     /// The node's position on its tape (in recording order).
-    public let index: Int
+    package let index: Int
     let stamp: UInt64
 
     /// `Variable(#index)`.
