@@ -17,6 +17,7 @@ public enum ActionSelectionError: Error, Equatable, CustomStringConvertible {
     /// ``ActionSelection/highestQComponentMean`` was asked for without a critic and states.
     case criticRequired
 
+    /// The problem in words.
     public var description: String {
         switch self {
         case .criticRequired: "highest-Q action selection needs the critic and the states"

@@ -125,6 +125,7 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A relaxation temperature that is not positive and finite.
     case invalidTemperature(estimator: String, temperature: Double)
 
+    /// The estimator, the problem and what to use instead, as one sentence for a user.
     public var description: String {
         switch self {
         case let .requiresGaussian(e, k):
@@ -144,22 +145,30 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
 // MARK: Shared steps
 
 extension Tape {
-    /// Per-state means of `values` `[B*R, 1]` (rows grouped by state) as `[B, 1]`, with no gradient.
-    func perStateMean(_ values: Variable, stateCount: Int) -> Variable {
+    /// Per-state means of `values` `[B*R, 1]` (rows grouped by state, `R` rows per state)
+    /// as `[B, 1]`, with no gradient: the form of ``ActorLoss/logDensity``.
+    ///
+    /// Cost: one reshape and one mean over `B*R` values (none when `R == 1`).
+    public func perStateMean(_ values: Variable, stateCount: Int) -> Variable {
         let r = shape(of: values)[0] / stateCount
         let rows = r == 1 ? values : mean(reshape(values, to: Shape(stateCount, r)), axis: 1)
         return stopGradient(rows)
     }
 
-    /// `alpha * logDensity - q`, the per-sample actor loss.
-    func softLoss(logDensity: Variable, q: Variable, alpha: Scalar) -> Variable {
+    /// `alpha * logDensity - q`, the per-sample soft actor loss of SAC (minimized), with
+    /// gradients through both terms. Shapes `[rows, 1]`.
+    public func softLoss(logDensity: Variable, q: Variable, alpha: Scalar) -> Variable {
         subtract(scale(logDensity, by: alpha), q)
     }
 
     /// `signal - baseline` with the leave-one-out baseline of `R` samples per state:
     /// `b_m = (S - l_m) / (R - 1)`, `S` the state's sum, so the result is
-    /// `(R l_m - S) / (R - 1)`. Rows grouped by state; `[B*R, 1]`.
-    func subtractingLeaveOneOut(_ signal: Variable, stateCount: Int) -> Variable {
+    /// `(R l_m - S) / (R - 1)`. Rows grouped by state; `[B*R, 1]`. Needs `R >= 2`.
+    ///
+    /// The baseline of each sample is independent of that sample, so a score-function
+    /// term that uses it stays unbiased while its variance drops. Pass a stop-gradient
+    /// signal (see ``ScoreFunctionTerm``).
+    public func subtractingLeaveOneOut(_ signal: Variable, stateCount: Int) -> Variable {
         let r = shape(of: signal)[0] / stateCount
         let grid = reshape(signal, to: Shape(stateCount, r))
         let total = sum(grid, axis: 1)

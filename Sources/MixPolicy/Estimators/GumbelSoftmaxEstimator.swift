@@ -16,15 +16,21 @@ public struct GumbelSoftmaxEstimator: GradientEstimator {
     /// The relaxed estimator at temperature `temperature`.
     public init(temperature: Double = 1) { self.temperature = temperature }
 
+    /// `Gumbel-softmax(tau=<temperature>)`.
     public var description: String { "Gumbel-softmax(tau=\(temperature))" }
+    /// `false`: for `tau > 0` the relaxed sample does not follow the policy.
     public var isUnbiased: Bool { false }
+    /// One per state.
     public func criticEvaluationsPerState(componentCount: Int) -> Int { 1 }
 
+    /// Throws for K < 2 (nothing to relax) and for a temperature that is not positive and finite.
     public func validate(componentCount: Int) throws(EstimatorError) {
         guard componentCount >= 2 else { throw .requiresMixture(estimator: "Gumbel-softmax", componentCount: componentCount) }
         guard temperature > 0 && temperature.isFinite else { throw .invalidTemperature(estimator: "Gumbel-softmax", temperature: temperature) }
     }
 
+    /// Records the surrogate loss described on the type; validates first (see
+    /// ``validate(componentCount:)``).
     public func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream

@@ -19,18 +19,25 @@ public struct HybridEstimator: GradientEstimator {
         self.baseline = baseline
     }
 
+    /// `hybrid`, with `(M=..., baseline ...)` when not the defaults.
     public var description: String {
         "hybrid" + (samples == 1 && baseline == .none ? "" : "(M=\(samples), baseline \(baseline.rawValue))")
     }
+    /// `true`.
     public var isUnbiased: Bool { true }
+    /// `samples` (M) per state.
     public func criticEvaluationsPerState(componentCount: Int) -> Int { samples }
 
+    /// Throws for K < 2 (at K = 1 hybrid is RP), for `samples < 1`, and for a leave-one-out
+    /// baseline with fewer than two samples.
     public func validate(componentCount: Int) throws(EstimatorError) {
         guard componentCount >= 2 else { throw .requiresMixture(estimator: "hybrid", componentCount: componentCount) }
         guard samples >= 1 else { throw .invalidSampleCount(estimator: "hybrid", samples: samples) }
         guard baseline == .none || samples >= 2 else { throw .leaveOneOutNeedsTwoSamples(estimator: "hybrid", samples: samples) }
     }
 
+    /// Records the surrogate loss described on the type; validates first (see
+    /// ``validate(componentCount:)``).
     public func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream

@@ -18,17 +18,24 @@ public struct LREstimator: GradientEstimator {
         self.baseline = baseline
     }
 
+    /// `LR`, with `(M=..., baseline ...)` when not the defaults.
     public var description: String {
         "LR" + (samples == 1 && baseline == .none ? "" : "(M=\(samples), baseline \(baseline.rawValue))")
     }
+    /// `true`.
     public var isUnbiased: Bool { true }
+    /// `samples` (M) per state, forward only.
     public func criticEvaluationsPerState(componentCount: Int) -> Int { samples }
 
+    /// Throws for `samples < 1` and for a leave-one-out baseline with fewer than two samples.
+    /// Any K is accepted (LR needs no pathwise derivative).
     public func validate(componentCount: Int) throws(EstimatorError) {
         guard samples >= 1 else { throw .invalidSampleCount(estimator: "LR", samples: samples) }
         guard baseline == .none || samples >= 2 else { throw .leaveOneOutNeedsTwoSamples(estimator: "LR", samples: samples) }
     }
 
+    /// Records the surrogate loss described on the type; validates first (see
+    /// ``validate(componentCount:)``).
     public func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream

@@ -16,14 +16,20 @@ public struct MRPEstimator: GradientEstimator {
     /// MRP with `samplesPerComponent` samples per component.
     public init(samplesPerComponent: Int = 1) { self.samplesPerComponent = samplesPerComponent }
 
+    /// `MRP`, or `MRP(M=...)` with several samples per component.
     public var description: String { samplesPerComponent == 1 ? "MRP" : "MRP(M=\(samplesPerComponent))" }
+    /// `true`.
     public var isUnbiased: Bool { true }
+    /// `K * M`: every component, `M` samples each.
     public func criticEvaluationsPerState(componentCount: Int) -> Int { componentCount * samplesPerComponent }
 
+    /// Throws for `samplesPerComponent < 1`; any K (at K = 1 MRP is RP).
     public func validate(componentCount: Int) throws(EstimatorError) {
         guard samplesPerComponent >= 1 else { throw .invalidSampleCount(estimator: description, samples: samplesPerComponent) }
     }
 
+    /// Records the surrogate loss described on the type; validates first (see
+    /// ``validate(componentCount:)``).
     public func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream

@@ -7,14 +7,20 @@ public struct RPEstimator: GradientEstimator {
     /// The RP estimator (one sample per state).
     public init() {}
 
+    /// `RP`.
     public var description: String { "RP" }
+    /// `true`.
     public var isUnbiased: Bool { true }
+    /// One per state.
     public func criticEvaluationsPerState(componentCount: Int) -> Int { 1 }
 
+    /// Throws for K > 1: RP cannot differentiate the component choice of a mixture.
     public func validate(componentCount: Int) throws(EstimatorError) {
         guard componentCount == 1 else { throw .requiresGaussian(estimator: description, componentCount: componentCount) }
     }
 
+    /// Records the surrogate loss described on the type; validates first (see
+    /// ``validate(componentCount:)``).
     public func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream

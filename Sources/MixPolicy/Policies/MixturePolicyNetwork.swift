@@ -8,8 +8,11 @@
 public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
     /// The trunk and heads; its output columns are `[means | raw log-stds | logits]`.
     public let network: MLP<Scalar>
+    /// The number of mixture components K.
     public let componentCount: Int
+    /// The action dimension d.
     public let actionDimension: Int
+    /// The squash onto the action box (`nil`: unbounded actions).
     public let squash: TanhSquash<Scalar>?
     /// The bound applied to the raw log-std outputs.
     public let logStdBound: LogStdBound
@@ -35,9 +38,13 @@ public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
         self.logStdBound = logStdBound
     }
 
+    /// The width of a state vector (the network's input size).
     public var stateSize: Int { network.inputSize }
+    /// The network's weights and biases.
     public var parameters: ParameterSet<Scalar> { network.parameters }
 
+    /// Records the distribution for `states` `[B, stateSize]`: one forward pass of ``network``,
+    /// then the heads split into means, bounded log-stds and logits.
     public func distribution(states: Variable, on tape: Tape<Scalar>) -> SquashedGaussianMixture<Scalar> {
         distribution(states: states, on: tape, frozen: false)
     }

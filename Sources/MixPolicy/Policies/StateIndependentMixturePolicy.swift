@@ -10,10 +10,13 @@ public final class StateIndependentMixturePolicy<Scalar: TensorScalar>: MixtureP
     public let means: Parameter<Scalar>
     /// `[1, K*d]`: log-stds, or raw values under ``logStdBound``.
     public let logStds: Parameter<Scalar>
+    /// The squash onto the action box (`nil`: unbounded actions).
     public let squash: TanhSquash<Scalar>?
     /// Applied to ``logStds`` when set.
     public let logStdBound: LogStdBound?
+    /// The width of the states it is given (they are ignored; only the batch size is used).
     public let stateSize: Int
+    /// ``logits``, ``means`` and ``logStds``.
     public let parameters: ParameterSet<Scalar>
 
     /// A policy with the given per-component values (`logits.count == K`, `means` and
@@ -34,9 +37,13 @@ public final class StateIndependentMixturePolicy<Scalar: TensorScalar>: MixtureP
         parameters = ParameterSet([self.logits, self.means, self.logStds])
     }
 
+    /// The number of mixture components K.
     public var componentCount: Int { logits.value.count }
+    /// The action dimension d.
     public var actionDimension: Int { means.value.count / componentCount }
 
+    /// Records the distribution for a batch of `B` states: the parameters repeated `B` times
+    /// (the states themselves are not read).
     public func distribution(states: Variable, on tape: Tape<Scalar>) -> SquashedGaussianMixture<Scalar> {
         let rows = [Int32](repeating: 0, count: tape.shape(of: states)[0])
         let rawLogStds = tape.gather(tape.bind(logStds), rows: rows)
