@@ -19,14 +19,23 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public var startupTimeout: Double
     /// Seconds to wait for any reply after the handshake.
     public var requestTimeout: Double
-    /// Starts the worker with `--allow-debug`, which accepts ``BridgeDebugRequest``s
+    /// Starts the worker with `--allow-debug`, which accepts `BridgeDebugRequest`s
     /// (fault injection for tests). Off in normal use.
-    public var allowDebugRequests: Bool
+    package var allowDebugRequests: Bool
 
     /// A configuration; every argument has the default described on its property.
     public init(python: String? = nil, workerScript: String? = nil, environmentImports: [String] = [],
                 metrics: [String] = [], metaWorldBenchmarkSeed: Int = 0, startupTimeout: Double = 120,
-                requestTimeout: Double = 60, allowDebugRequests: Bool = false) {
+                requestTimeout: Double = 60) {
+        self.init(python: python, workerScript: workerScript, environmentImports: environmentImports,
+                  metrics: metrics, metaWorldBenchmarkSeed: metaWorldBenchmarkSeed, startupTimeout: startupTimeout,
+                  requestTimeout: requestTimeout, allowDebugRequests: false)
+    }
+
+    /// A configuration that may also allow fault-injection requests (tests).
+    package init(python: String? = nil, workerScript: String? = nil, environmentImports: [String] = [],
+                 metrics: [String] = [], metaWorldBenchmarkSeed: Int = 0, startupTimeout: Double = 120,
+                 requestTimeout: Double = 60, allowDebugRequests: Bool) {
         self.python = python ?? Self.defaultPython
         self.workerScript = workerScript
         self.environmentImports = environmentImports
@@ -47,7 +56,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public static var defaultPython: String { defaultVirtualenv + "/bin/python" }
 
     /// The worker script this configuration will run, or `nil` if none is found.
-    public func resolvedWorkerScript() -> String? {
+    package func resolvedWorkerScript() -> String? {
         let fm = FileManager.default
         if let path = workerScript { return fm.fileExists(atPath: path) ? path : nil }
         if let path = ProcessInfo.processInfo.environment["MIXRL_BRIDGE_WORKER"], !path.isEmpty {
@@ -72,28 +81,28 @@ public struct BridgeConfiguration: Sendable, Equatable {
 }
 
 /// What a worker announced in its handshake.
-public struct BridgeHandshake: Sendable, Equatable {
+package struct BridgeHandshake: Sendable, Equatable {
     /// Protocol version (1).
-    public var protocolVersion: Int
+    package var protocolVersion: Int
     /// `gym`, `dmc` or `metaworld`.
-    public var suite: String
+    package var suite: String
     /// Environment copies the worker hosts.
-    public var copies: Int
+    package var copies: Int
     /// Flattened observation space.
-    public var observationSpace: BoxSpace
+    package var observationSpace: BoxSpace
     /// Flattened action space.
-    public var actionSpace: BoxSpace
+    package var actionSpace: BoxSpace
     /// The Python side's episode limit (its own time limit), if any.
-    public var maxEpisodeSteps: Int?
+    package var maxEpisodeSteps: Int?
     /// Names of the per-step metrics, in the order the step replies carry them.
-    public var metrics: [String]
+    package var metrics: [String]
     /// The worker's Python version.
-    public var pythonVersion: String
+    package var pythonVersion: String
 }
 
 /// Fault injection for tests; the worker accepts these only with
 /// ``BridgeConfiguration/allowDebugRequests``.
-public enum BridgeDebugRequest: Sendable, Equatable {
+package enum BridgeDebugRequest: Sendable, Equatable {
     /// The worker sleeps this long, then answers (a hang, if longer than the timeout).
     case sleep(seconds: Double)
     /// The worker exits at once with this code (a crash).

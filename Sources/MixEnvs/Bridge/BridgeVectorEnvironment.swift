@@ -11,12 +11,12 @@ import Foundation
 /// with the worker already killed and reaped; every later call throws the same error
 /// until ``restart()``.
 /// Access is serialized by a lock, so an instance may be shared between threads.
-public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendable {
-    public let id: String
+package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendable {
+    package let id: String
     /// What the worker announced.
-    public let handshake: BridgeHandshake
+    package let handshake: BridgeHandshake
     /// The configuration the worker was started with.
-    public let configuration: BridgeConfiguration
+    package let configuration: BridgeConfiguration
 
     private let lock = NSLock()
     private var worker: WorkerProcess?
@@ -40,7 +40,7 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
     }
 
     /// Starts a worker hosting `copies` copies of `id` and waits for its handshake.
-    public init(id: String, copies: Int = 1, configuration: BridgeConfiguration = BridgeConfiguration()) throws(EnvironmentError) {
+    package init(id: String, copies: Int = 1, configuration: BridgeConfiguration = BridgeConfiguration()) throws(EnvironmentError) {
         guard copies >= 1 else { throw .invalidArgument(environment: id, message: "copies must be at least 1, not \(copies)") }
         _ = try EnvironmentID(parsing: id).bridgeSuite(environment: id)
         let (process, handshake) = try Self.launch(id: id, copies: copies, configuration: configuration)
@@ -60,7 +60,7 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
     /// or to start over) and clears the remembered failure. Every copy must be reset
     /// before the next step: episode state died with the old worker. Throws if the new
     /// worker fails to start or announces different spaces.
-    public func restart() throws(EnvironmentError) {
+    package func restart() throws(EnvironmentError) {
         try locked { () throws(EnvironmentError) in
             worker?.terminate()
             worker = nil
@@ -127,18 +127,18 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
 
     deinit { worker?.shutDown(grace: 1) }
 
-    public var copyCount: Int { handshake.copies }
-    public var observationSpace: BoxSpace { handshake.observationSpace }
-    public var actionSpace: BoxSpace { handshake.actionSpace }
-    public var maxEpisodeSteps: Int? { handshake.maxEpisodeSteps }
+    package var copyCount: Int { handshake.copies }
+    package var observationSpace: BoxSpace { handshake.observationSpace }
+    package var actionSpace: BoxSpace { handshake.actionSpace }
+    package var maxEpisodeSteps: Int? { handshake.maxEpisodeSteps }
 
     /// The worker's process id, while it runs.
-    public var workerProcessID: Int32? {
+    package var workerProcessID: Int32? {
         lock.withLock { worker.map { $0.pid } }
     }
 
     /// Stops the worker (a quit frame, then EOF; killed if it lingers). Later calls throw.
-    public func close() {
+    package func close() {
         lock.withLock {
             if let worker {
                 try? worker.write([1, 0, 0, 0, UInt8(ascii: "Q")], deadline: monotonicNow() + 1)
@@ -153,7 +153,7 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
 
     // MARK: Requests
 
-    public func reset(copies: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
+    package func reset(copies: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
         try checkReset(copies: copies, seeds: seeds)
         var frame = [UInt8](repeating: 0, count: 4 + 5 + 16 * copies.count)
         frame.withUnsafeMutableBytes { raw in
@@ -175,7 +175,7 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
         }
     }
 
-    public func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
+    package func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
         try checkActions(actions)
         let n = copyCount, obsDim = observationSpace.dimension, actDim = actionSpace.dimension
         let metricNames = handshake.metrics, m = metricNames.count
@@ -215,7 +215,7 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
 
     /// Sends a fault-injection request (needs ``BridgeConfiguration/allowDebugRequests``).
     /// `.sleep` returns once the worker answers; the others end in the error they provoke.
-    public func debug(_ request: BridgeDebugRequest) throws(EnvironmentError) {
+    package func debug(_ request: BridgeDebugRequest) throws(EnvironmentError) {
         var frame = [UInt8](repeating: 0, count: 4 + 10)
         let (code, argument): (UInt8, Double) = switch request {
         case .sleep(let seconds): (1, seconds)
@@ -397,31 +397,31 @@ public final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Sendab
 
 /// One copy of a Python environment behind the bridge, as an ``Environment``: a
 /// ``BridgeVectorEnvironment`` with a single copy.
-public final class BridgeEnvironment: Environment, @unchecked Sendable {
+package final class BridgeEnvironment: Environment, @unchecked Sendable {
     /// The single-copy worker.
-    public let vector: BridgeVectorEnvironment
+    package let vector: BridgeVectorEnvironment
 
     /// Starts a worker for `id` (`gym:ID`, `dmc:DOMAIN-TASK`, `metaworld:TASK`).
-    public init(id: String, configuration: BridgeConfiguration = BridgeConfiguration()) throws(EnvironmentError) {
+    package init(id: String, configuration: BridgeConfiguration = BridgeConfiguration()) throws(EnvironmentError) {
         vector = try BridgeVectorEnvironment(id: id, copies: 1, configuration: configuration)
     }
 
-    public var id: String { vector.id }
-    public var observationSpace: BoxSpace { vector.observationSpace }
-    public var actionSpace: BoxSpace { vector.actionSpace }
-    public var maxEpisodeSteps: Int? { vector.maxEpisodeSteps }
+    package var id: String { vector.id }
+    package var observationSpace: BoxSpace { vector.observationSpace }
+    package var actionSpace: BoxSpace { vector.actionSpace }
+    package var maxEpisodeSteps: Int? { vector.maxEpisodeSteps }
 
-    public func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
+    package func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
         try vector.reset(copies: [0], seeds: [seed])[0]
     }
 
-    public func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
+    package func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         try vector.step([action])[0]
     }
 
     /// Stops the worker.
-    public func close() { vector.close() }
+    package func close() { vector.close() }
 
     /// Replaces a failed worker with a fresh one; reset before stepping again.
-    public func restart() throws(EnvironmentError) { try vector.restart() }
+    package func restart() throws(EnvironmentError) { try vector.restart() }
 }

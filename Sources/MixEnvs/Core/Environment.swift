@@ -6,8 +6,8 @@
 /// and actions are flat `[Double]` vectors whose lengths are the dimensions of
 /// ``observationSpace`` and ``actionSpace``.
 ///
-/// To bring your own task, write a type with these five members; every wrapper and
-/// ``SerialVectorEnvironment`` then works with it:
+/// To bring your own task, write a type with these five members; every wrapper and the
+/// trainer then work with it (register it in an ``EnvironmentRegistry`` to make it by id):
 ///
 /// ```swift
 /// struct Corridor: Environment {
@@ -25,7 +25,7 @@
 /// ```
 ///
 /// Non-throwing implementations satisfy the throwing requirements. Environments that
-/// talk to another process (``BridgeEnvironment``) throw ``EnvironmentError``.
+/// talk to another process (the Python bridge) throw ``EnvironmentError``.
 public protocol Environment {
     /// The identifier this environment was made from (used in error messages and logs).
     var id: String { get }

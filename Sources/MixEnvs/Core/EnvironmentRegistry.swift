@@ -1,5 +1,5 @@
 /// A parsed environment identifier.
-public enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
+package enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
     /// A native Swift environment, e.g. `Pendulum-v1`.
     case native(String)
     /// `gym:ID`: any registered Gymnasium id, through the bridge.
@@ -11,7 +11,7 @@ public enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `gym:…`, `dmc:DOMAIN-TASK`, `metaworld:…`, or a bare native name.
     /// Malformed bridge ids throw; whether a native name exists is the registry's call.
-    public init(parsing id: String) throws(EnvironmentError) {
+    package init(parsing id: String) throws(EnvironmentError) {
         guard let colon = id.firstIndex(of: ":") else {
             self = .native(id)
             return
@@ -38,7 +38,7 @@ public enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The identifier as text (parsing it again gives the same value).
-    public var description: String {
+    package var description: String {
         switch self {
         case .native(let name): name
         case .gym(let id): "gym:\(id)"
@@ -48,7 +48,7 @@ public enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the environment runs in a Python worker.
-    public var isBridged: Bool {
+    package var isBridged: Bool {
         if case .native = self { return false }
         return true
     }
@@ -129,7 +129,7 @@ public struct EnvironmentRegistry: Sendable {
     /// Makes `copies` copies of `id` stepped together: one Python worker hosting all
     /// copies for a bridge id, a ``SerialVectorEnvironment`` for a native one (copy `i`
     /// seeded with `options.seed + i`).
-    public func makeVector(id: String, copies: Int, options: EnvironmentOptions = EnvironmentOptions()) throws(EnvironmentError) -> any VectorEnvironment {
+    package func makeVector(id: String, copies: Int, options: EnvironmentOptions = EnvironmentOptions()) throws(EnvironmentError) -> any VectorEnvironment {
         guard copies >= 1 else { throw .invalidArgument(environment: id, message: "copies must be at least 1, not \(copies)") }
         switch try EnvironmentID(parsing: id) {
         case .native(let name):
@@ -181,6 +181,6 @@ public func makeEnvironment(id: String, options: EnvironmentOptions = Environmen
 
 /// Makes `copies` copies of an environment stepped together (see
 /// ``EnvironmentRegistry/makeVector(id:copies:options:)``).
-public func makeVectorEnvironment(id: String, copies: Int, options: EnvironmentOptions = EnvironmentOptions()) throws(EnvironmentError) -> any VectorEnvironment {
+package func makeVectorEnvironment(id: String, copies: Int, options: EnvironmentOptions = EnvironmentOptions()) throws(EnvironmentError) -> any VectorEnvironment {
     try EnvironmentRegistry.standard.makeVector(id: id, copies: copies, options: options)
 }

@@ -6,7 +6,7 @@
 /// keeps the episode's final observation, which a replay buffer needs for bootstrapping).
 /// ``BridgeVectorEnvironment`` hosts all copies in one Python worker, so a vector step
 /// is one round trip whatever the number of copies.
-public protocol VectorEnvironment {
+package protocol VectorEnvironment {
     /// The identifier the copies were made from.
     var id: String { get }
     /// Number of copies.
@@ -26,13 +26,13 @@ public protocol VectorEnvironment {
 
 extension VectorEnvironment {
     /// Resets one copy.
-    public mutating func reset(copy: Int, seed: UInt64?) throws(EnvironmentError) -> [Double] {
+    package mutating func reset(copy: Int, seed: UInt64?) throws(EnvironmentError) -> [Double] {
         let observations = try reset(copies: [copy], seeds: [seed])
         return observations[0]
     }
 
     /// Resets every copy; copy `i` gets `seed + i` (or no seed).
-    public mutating func resetAll(seed: UInt64?) throws(EnvironmentError) -> [[Double]] {
+    package mutating func resetAll(seed: UInt64?) throws(EnvironmentError) -> [[Double]] {
         try reset(copies: Array(0..<copyCount), seeds: (0..<copyCount).map { i in seed.map { $0 &+ UInt64(i) } })
     }
 
@@ -58,12 +58,12 @@ extension VectorEnvironment {
 /// Copies of any ``Environment`` stepped one after the other in this thread; the
 /// vector form of native environments (whose steps cost well under a microsecond, so
 /// threads would only add overhead).
-public struct SerialVectorEnvironment: VectorEnvironment {
+package struct SerialVectorEnvironment: VectorEnvironment {
     /// The copies, in order.
-    public private(set) var copies: [any Environment]
+    package private(set) var copies: [any Environment]
 
     /// Wraps existing copies (all with equal spaces).
-    public init(copies: [any Environment]) throws(EnvironmentError) {
+    package init(copies: [any Environment]) throws(EnvironmentError) {
         guard let first = copies.first else {
             throw .invalidArgument(environment: "SerialVectorEnvironment", message: "needs at least one copy")
         }
@@ -73,13 +73,13 @@ public struct SerialVectorEnvironment: VectorEnvironment {
         self.copies = copies
     }
 
-    public var id: String { copies[0].id }
-    public var copyCount: Int { copies.count }
-    public var observationSpace: BoxSpace { copies[0].observationSpace }
-    public var actionSpace: BoxSpace { copies[0].actionSpace }
-    public var maxEpisodeSteps: Int? { copies[0].maxEpisodeSteps }
+    package var id: String { copies[0].id }
+    package var copyCount: Int { copies.count }
+    package var observationSpace: BoxSpace { copies[0].observationSpace }
+    package var actionSpace: BoxSpace { copies[0].actionSpace }
+    package var maxEpisodeSteps: Int? { copies[0].maxEpisodeSteps }
 
-    public mutating func reset(copies indices: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
+    package mutating func reset(copies indices: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
         try checkReset(copies: indices, seeds: seeds)
         var observations: [[Double]] = []
         observations.reserveCapacity(indices.count)
@@ -87,7 +87,7 @@ public struct SerialVectorEnvironment: VectorEnvironment {
         return observations
     }
 
-    public mutating func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
+    package mutating func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
         try checkActions(actions)
         var results: [StepResult] = []
         results.reserveCapacity(copies.count)

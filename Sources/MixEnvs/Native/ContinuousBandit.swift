@@ -76,6 +76,7 @@ public struct BanditReward: Sendable, Equatable, Codable {
 /// [-2, 2] (clamped), paid by a ``BanditReward``, after which the episode terminates.
 /// The observation is the constant `[0]`.
 public struct ContinuousBandit: Environment, Sendable {
+    /// The identifier it was registered under (for example `BimodalBandit-v0`).
     public let id: String
     /// The reward surface.
     public let reward: BanditReward
@@ -88,15 +89,21 @@ public struct ContinuousBandit: Environment, Sendable {
         self.random = RandomStream(seed: seed)
     }
 
+    /// One dimension in [-1, 1]; the observation is always `[0]`.
     public let observationSpace = BoxSpace(low: [-1], high: [1])
+    /// One dimension in [-2, 2].
     public let actionSpace = BoxSpace(low: [-2], high: [2])
+    /// One: every episode is a single pull.
     public var maxEpisodeSteps: Int? { 1 }
 
+    /// Returns `[0]`; a seed restarts the stream of mode draws.
     public mutating func reset(seed: UInt64?) -> [Double] {
         if let seed { random = RandomStream(seed: seed) }
         return [0]
     }
 
+    /// Pulls the arm at `action[0]` (clamped to [-2, 2]) and terminates the episode.
+    /// Throws for an action of the wrong length.
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         try checkAction(action)
         let a = min(max(action[0], -2), 2)

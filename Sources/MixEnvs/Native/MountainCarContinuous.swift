@@ -37,6 +37,7 @@ public struct MountainCarContinuous: Environment, Sendable {
     /// Force per unit of action.
     public static let power = 0.0015
 
+    /// The identifier it was made from (`MountainCarContinuous-v0`, or the unshaped variant's id).
     public let id: String
     /// Which reward this car pays.
     public let rewardKind: RewardKind
@@ -60,8 +61,11 @@ public struct MountainCarContinuous: Environment, Sendable {
         self.random = RandomStream(seed: seed)
     }
 
+    /// `[position, velocity]`, bounded by ``minPosition``...``maxPosition`` and
+    /// ``maxSpeed`` (as `Float` values, as in Gymnasium).
     public let observationSpace = BoxSpace(low: [Double(Float(minPosition)), Double(Float(-maxSpeed))],
                                            high: [Double(Float(maxPosition)), Double(Float(maxSpeed))])
+    /// One force in [-1, 1].
     public let actionSpace = BoxSpace(low: [-1], high: [1])
 
     /// The current observation `[position, velocity]` (as `Float` values).
@@ -75,12 +79,17 @@ public struct MountainCarContinuous: Environment, Sendable {
         stateIsSinglePrecision = false
     }
 
+    /// Starts at a position uniform in [-0.6, -0.4] with zero velocity. A seed restarts the
+    /// random stream; `nil` continues it.
     public mutating func reset(seed: UInt64?) -> [Double] {
         if let seed { random = RandomStream(seed: seed) }
         setState(position: -0.6 + 0.2 * random.uniform(), velocity: 0)
         return observation
     }
 
+    /// Applies the force (clamped) for one step, with Gymnasium's dynamics in its
+    /// precision. Terminates on reaching the goal. Shaped reward: 100 at the goal minus
+    /// `0.1 a^2`; unshaped: -1 per step. Throws for an action of the wrong length.
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         try checkAction(action)
         let a = action[0]

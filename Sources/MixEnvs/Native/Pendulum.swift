@@ -28,6 +28,7 @@ public struct Pendulum: Environment, Sendable {
     /// Integration step (s).
     public static let dt = 0.05
 
+    /// The identifier it was made from (`Pendulum-v1`, or the unshaped variant's id).
     public let id: String
     /// Gravity (Gymnasium's default 10).
     public let gravity: Double
@@ -59,7 +60,9 @@ public struct Pendulum: Environment, Sendable {
         self.random = RandomStream(seed: seed)
     }
 
+    /// `[cos θ, sin θ, θ̇]` with `|θ̇| <= maxSpeed`.
     public let observationSpace = BoxSpace(low: [-1, -1, -maxSpeed], high: [1, 1, maxSpeed])
+    /// One torque in [-``maxTorque``, ``maxTorque``].
     public let actionSpace = BoxSpace(low: [-maxTorque], high: [maxTorque])
 
     /// The current observation `[cos θ, sin θ, θ̇]` (as `Float` values).
@@ -73,6 +76,8 @@ public struct Pendulum: Environment, Sendable {
         self.thetaDot = thetaDot
     }
 
+    /// Starts at θ uniform in [-π, π) and θ̇ uniform in [-1, 1]. A seed restarts the
+    /// random stream; `nil` continues it.
     public mutating func reset(seed: UInt64?) -> [Double] {
         if let seed { random = RandomStream(seed: seed) }
         theta = -Double.pi + 2 * Double.pi * random.uniform()
@@ -80,6 +85,9 @@ public struct Pendulum: Environment, Sendable {
         return observation
     }
 
+    /// Applies the torque (clamped) for one step of `dt`, Gymnasium's dynamics and cost.
+    /// Shaped reward: minus the cost, never terminates. Unshaped: -1 per step, terminates
+    /// inside the goal region. Throws for an action of the wrong length.
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         try checkAction(action)
         let (g, m, l, dt) = (gravity, mass, length, Self.dt)

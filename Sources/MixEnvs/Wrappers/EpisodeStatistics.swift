@@ -1,18 +1,18 @@
 /// Running totals of the current episode; the shared part of ``EpisodeStatistics`` and
 /// ``VectorEpisodeStatistics``.
-public struct EpisodeAccumulator: Sendable, Equatable {
+package struct EpisodeAccumulator: Sendable, Equatable {
     /// Sum of rewards so far.
-    public private(set) var totalReward = 0.0
+    package private(set) var totalReward = 0.0
     /// Steps so far.
-    public private(set) var length = 0
+    package private(set) var length = 0
     /// Largest value of each info metric so far.
-    public private(set) var maxMetrics: [String: Double] = [:]
+    package private(set) var maxMetrics: [String: Double] = [:]
 
     /// An empty accumulator.
-    public init() {}
+    package init() {}
 
     /// Adds a step; returns the episode's summary if this step ended it (and starts over).
-    public mutating func add(_ result: StepResult) -> EpisodeSummary? {
+    package mutating func add(_ result: StepResult) -> EpisodeSummary? {
         totalReward += result.reward
         length += 1
         for (key, value) in result.info where !value.isNaN {
@@ -26,7 +26,7 @@ public struct EpisodeAccumulator: Sendable, Equatable {
     }
 
     /// Forgets the current episode (after a reset).
-    public mutating func clear() { self = EpisodeAccumulator() }
+    package mutating func clear() { self = EpisodeAccumulator() }
 }
 
 /// Records each episode's total reward and length (Gymnasium's
@@ -47,16 +47,23 @@ public struct EpisodeStatistics<Base: Environment>: Environment {
         self.historyLength = max(historyLength, 0)
     }
 
+    /// The wrapped environment's identifier.
     public var id: String { base.id }
+    /// The wrapped environment's observation space.
     public var observationSpace: BoxSpace { base.observationSpace }
+    /// The wrapped environment's action space.
     public var actionSpace: BoxSpace { base.actionSpace }
+    /// The wrapped environment's limit.
     public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
 
+    /// Resets the wrapped environment and starts a new episode's totals.
     public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
         current.clear()
         return try base.reset(seed: seed)
     }
 
+    /// Steps the wrapped environment; the step that ends an episode carries
+    /// ``StepResult/episode`` and is added to ``completedEpisodes``.
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         var result = try base.step(action)
         if let summary = current.add(result) {
@@ -69,30 +76,30 @@ public struct EpisodeStatistics<Base: Environment>: Environment {
 }
 
 /// ``EpisodeStatistics`` for every copy of a ``VectorEnvironment``.
-public struct VectorEpisodeStatistics<Base: VectorEnvironment>: VectorEnvironment {
+package struct VectorEpisodeStatistics<Base: VectorEnvironment>: VectorEnvironment {
     /// The wrapped vector environment.
-    public var base: Base
+    package var base: Base
     private var current: [EpisodeAccumulator]
 
     /// Wraps `base`.
-    public init(_ base: Base) {
+    package init(_ base: Base) {
         self.base = base
         self.current = Array(repeating: EpisodeAccumulator(), count: base.copyCount)
     }
 
-    public var id: String { base.id }
-    public var copyCount: Int { base.copyCount }
-    public var observationSpace: BoxSpace { base.observationSpace }
-    public var actionSpace: BoxSpace { base.actionSpace }
-    public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+    package var id: String { base.id }
+    package var copyCount: Int { base.copyCount }
+    package var observationSpace: BoxSpace { base.observationSpace }
+    package var actionSpace: BoxSpace { base.actionSpace }
+    package var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
 
-    public mutating func reset(copies: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
+    package mutating func reset(copies: [Int], seeds: [UInt64?]) throws(EnvironmentError) -> [[Double]] {
         let observations = try base.reset(copies: copies, seeds: seeds)
         for c in copies { current[c].clear() }
         return observations
     }
 
-    public mutating func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
+    package mutating func step(_ actions: [[Double]]) throws(EnvironmentError) -> [StepResult] {
         var results = try base.step(actions)
         for i in results.indices {
             if let summary = current[i].add(results[i]) { results[i].episode = summary }

@@ -63,8 +63,11 @@ public struct NormalizeObservation<Base: Environment>: Environment {
         self.clip = clip
     }
 
+    /// The wrapped environment's identifier.
     public var id: String { base.id }
+    /// The wrapped environment's action space.
     public var actionSpace: BoxSpace { base.actionSpace }
+    /// The wrapped environment's limit.
     public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
     /// Unbounded (or ±``clip``): normalized values have no fixed range.
     public var observationSpace: BoxSpace {
@@ -76,10 +79,14 @@ public struct NormalizeObservation<Base: Environment>: Environment {
         return statistics.normalize(observation, clip: clip)
     }
 
+    /// Resets the wrapped environment and returns the normalized first observation
+    /// (updating ``statistics`` first when ``isUpdating``).
     public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
         process(try base.reset(seed: seed))
     }
 
+    /// Steps the wrapped environment and normalizes the observation (updating
+    /// ``statistics`` first when ``isUpdating``).
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         var result = try base.step(action)
         result.observation = process(result.observation)

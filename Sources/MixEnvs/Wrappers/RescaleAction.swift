@@ -18,9 +18,13 @@ public struct RescaleAction<Base: Environment>: Environment {
         self.halfRange = zip(space.low, space.high).map { ($1 - $0) / 2 }
     }
 
+    /// The wrapped environment's identifier.
     public var id: String { base.id }
+    /// The wrapped environment's observation space.
     public var observationSpace: BoxSpace { base.observationSpace }
+    /// [-1, 1] in every dimension of the wrapped action space.
     public var actionSpace: BoxSpace { BoxSpace(dimension: base.actionSpace.dimension, low: -1, high: 1) }
+    /// The wrapped environment's limit.
     public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
 
     /// The wrapped environment's action for a rescaled action `x` in [-1, 1]^d.
@@ -32,10 +36,13 @@ public struct RescaleAction<Base: Environment>: Environment {
         return a
     }
 
+    /// Resets the wrapped environment.
     public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
         try base.reset(seed: seed)
     }
 
+    /// Steps the wrapped environment with ``baseAction(_:)`` of `action`; throws for an
+    /// action of the wrong length.
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         try checkAction(action)
         return try base.step(baseAction(action))

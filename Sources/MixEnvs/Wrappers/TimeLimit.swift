@@ -15,16 +15,22 @@ public struct TimeLimit<Base: Environment>: Environment {
         self.limit = maxEpisodeSteps
     }
 
+    /// The wrapped environment's identifier.
     public var id: String { base.id }
+    /// The wrapped environment's observation space.
     public var observationSpace: BoxSpace { base.observationSpace }
+    /// The wrapped environment's action space.
     public var actionSpace: BoxSpace { base.actionSpace }
+    /// ``limit``.
     public var maxEpisodeSteps: Int? { limit }
 
+    /// Resets the wrapped environment and the step count.
     public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {
         elapsedSteps = 0
         return try base.reset(seed: seed)
     }
 
+    /// Steps the wrapped environment; sets `truncated` on the step that reaches ``limit``.
     public mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult {
         var result = try base.step(action)
         elapsedSteps += 1
