@@ -41,5 +41,6 @@ let package = Package(
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs"]),
         .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents"]),
         .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments"]),
+        .testTarget(name: "MixRLTests", dependencies: ["MixRL"]),
     ]
 )
