@@ -50,7 +50,7 @@ public struct MountainCarContinuous: Environment, Sendable {
     public private(set) var velocity = 0.0
     /// Whether the state holds `float32` values (after a step), which changes how
     /// Gymnasium evaluates `3 * position`.
-    public private(set) var stateIsSinglePrecision = false
+    private(set) var stateIsSinglePrecision = false
     private var random: RandomStream
 
     /// A car; `seed` seeds the reset distribution (position ~ U[-0.6, -0.4), velocity 0).
