@@ -8,9 +8,12 @@ public struct MetricEvent: Sendable, Equatable {
     public var wallSeconds: Double
     /// `train` (update statistics), `episode` (a training episode ended) or `eval`.
     public var kind: String
+    /// The metric's name (`return_mean`, `alpha`, `critic_loss`, ...).
     public var name: String
+    /// Its value.
     public var value: Double
 
+    /// An event with the given fields.
     public init(step: Int, wallSeconds: Double, kind: String, name: String, value: Double) {
         self.step = step
         self.wallSeconds = wallSeconds
@@ -21,7 +24,7 @@ public struct MetricEvent: Sendable, Equatable {
 }
 
 /// Where metrics go: CSV, JSON lines, TensorBoard, or a user's own sink.
-public protocol MetricsSink: AnyObject {
+package protocol MetricsSink: AnyObject {
     /// Records events (buffered; ``flush()`` makes them durable).
     func record(_ events: [MetricEvent]) throws
     /// Writes buffered events to disk.
