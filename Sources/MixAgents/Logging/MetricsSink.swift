@@ -61,26 +61,26 @@ final class AppendFile {
 }
 
 /// `metrics.csv`: `step,wall_seconds,kind,name,value`.
-public final class CSVMetricsSink: MetricsSink {
+package final class CSVMetricsSink: MetricsSink {
     let file: AppendFile
-    public init(url: URL) throws { file = try AppendFile(url: url, header: "step,wall_seconds,kind,name,value\n") }
-    public func record(_ events: [MetricEvent]) throws {
+    package init(url: URL) throws { file = try AppendFile(url: url, header: "step,wall_seconds,kind,name,value\n") }
+    package func record(_ events: [MetricEvent]) throws {
         for e in events { file.append("\(e.step),\(formatSeconds(e.wallSeconds)),\(e.kind),\(e.name),\(e.value)\n") }
     }
-    public func flush() throws { try file.flush() }
+    package func flush() throws { try file.flush() }
 }
 
 /// `metrics.jsonl`: one JSON object per event.
-public final class JSONLinesMetricsSink: MetricsSink {
+package final class JSONLinesMetricsSink: MetricsSink {
     let file: AppendFile
-    public init(url: URL) throws { file = try AppendFile(url: url, header: nil) }
-    public func record(_ events: [MetricEvent]) throws {
+    package init(url: URL) throws { file = try AppendFile(url: url, header: nil) }
+    package func record(_ events: [MetricEvent]) throws {
         for e in events {
             let v = e.value.isFinite ? "\(e.value)" : "null"
             file.append("{\"step\":\(e.step),\"wall_seconds\":\(formatSeconds(e.wallSeconds)),\"kind\":\"\(e.kind)\",\"name\":\"\(e.name)\",\"value\":\(v)}\n")
         }
     }
-    public func flush() throws { try file.flush() }
+    package func flush() throws { try file.flush() }
 }
 
 func formatSeconds(_ s: Double) -> String { String(format: "%.3f", s) }

@@ -137,7 +137,7 @@ public final class Trainer {
         agent = try SACAgent(configuration: c, observationSize: observationSize,
                              actionLow: actionLow, actionHigh: actionHigh, rng: root, estimator: estimator)
         try agent.checkCompatible(with: evaluationEnvironment)
-        buffer = ReplayBuffer(capacity: min(c.replayCapacity, c.steps), observationSize: observationSize, actionSize: actionLow.count)
+        buffer = try ReplayBuffer(capacity: min(c.replayCapacity, c.steps), observationSize: observationSize, actionSize: actionLow.count)
         batch = ReplayBatch(batchSize: c.batchSize, observationSize: observationSize, actionSize: actionLow.count)
         state = TrainerState(seedStream: root.split(4), actionStream: root.split(5), replayStream: root.split(6),
                              agentStream: agent.rng)
@@ -243,7 +243,7 @@ public final class Trainer {
         }
         let result: StepResult
         do { result = try environment.step(action) } catch { throw .environment(error) }
-        buffer.add(Transition(observation: observation, action: action, reward: result.reward,
+        try buffer.add(Transition(observation: observation, action: action, reward: result.reward,
                               nextObservation: result.observation, terminated: result.terminated,
                               truncated: result.truncated))
         state.step += 1
@@ -264,7 +264,7 @@ public final class Trainer {
 
     /// One SAC update on a fresh minibatch.
     func update() throws(TrainingError) {
-        buffer.sample(into: &batch, using: &state.replayStream)
+        try buffer.sample(into: &batch, using: &state.replayStream)
         let m = try agent.update(batch: batch)
         state.updateSamples += 1
         state.updateSums["critic_loss", default: 0] += Double(m.criticLoss)
@@ -371,7 +371,7 @@ public final class Trainer {
     }
 
     /// Records a failure in `status.json` (best effort: the run is already failing).
-    public func recordFailure(_ error: TrainingError) {
+    package func recordFailure(_ error: TrainingError) {
         let record = TrainingStatus(state: "failed", step: state.step, finalReturn: nil, error: "\(error)")
         try? AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json"))
     }
