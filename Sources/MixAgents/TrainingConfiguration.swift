@@ -111,7 +111,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var evalMode: EvaluationMode = .mostLikely
     /// Checkpoint every N environment steps (and at exit).
     public var checkpointEvery: Int = 10_000
-    /// The ``description`` of a custom estimator passed to ``Trainer/start(configuration:runDirectory:registry:environmentOptions:estimator:)``
+    /// The description of a custom estimator passed to ``Trainer/start(configuration:runDirectory:registry:environmentOptions:estimator:)``
     /// (set by the trainer, `nil` for the built-in ones). When set, ``estimator``,
     /// ``samples``, ``baseline`` and ``gumbelTemperature`` are not used, and resuming
     /// the run needs an estimator with the same description.
