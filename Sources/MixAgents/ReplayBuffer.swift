@@ -2,15 +2,20 @@ import MixTensor
 
 /// One environment transition, as stored in the replay buffer.
 public struct Transition: Sendable {
+    /// The observation the action was taken in.
     public var observation: [Double]
+    /// The action taken.
     public var action: [Double]
+    /// The reward that followed.
     public var reward: Double
+    /// The observation after the step.
     public var nextObservation: [Double]
     /// The episode ended in a terminal state: the target does not bootstrap.
     public var terminated: Bool
     /// The episode was cut by a time limit: the target still bootstraps.
     public var truncated: Bool
 
+    /// A transition with the given fields.
     public init(observation: [Double], action: [Double], reward: Double, nextObservation: [Double], terminated: Bool, truncated: Bool) {
         self.observation = observation
         self.action = action
@@ -52,13 +57,16 @@ public struct ReplayBatch: Sendable {
 ///
 /// Storage for the full capacity is allocated once; adding and sampling allocate nothing.
 public struct ReplayBuffer: Sendable {
+    /// Transitions kept; the oldest is overwritten when full.
     public let capacity: Int
+    /// The length of each stored observation.
     public let observationSize: Int
+    /// The length of each stored action.
     public let actionSize: Int
     /// Transitions stored (at most `capacity`).
     public private(set) var count = 0
     /// Where the next transition goes.
-    public private(set) var nextIndex = 0
+    package private(set) var nextIndex = 0
 
     var observations: Tensor<Float>
     var actions: Tensor<Float>
@@ -68,8 +76,12 @@ public struct ReplayBuffer: Sendable {
     var truncated: Tensor<Float>
 
     /// Creates an empty buffer (allocates `capacity` rows of every field).
-    public init(capacity: Int, observationSize: Int, actionSize: Int) {
-        precondition(capacity > 0, "ReplayBuffer: capacity must be positive, got \(capacity)")
+    ///
+    /// - Throws: ``TrainingError/configuration(_:)`` unless every size is at least 1.
+    public init(capacity: Int, observationSize: Int, actionSize: Int) throws(TrainingError) {
+        for (key, value) in [("replay_capacity", capacity), ("observation_size", observationSize), ("action_size", actionSize)] where value < 1 {
+            throw .configuration(ConfigurationProblem(key: key, message: "must be at least 1, found \(value)"))
+        }
         self.capacity = capacity
         self.observationSize = observationSize
         self.actionSize = actionSize
@@ -81,10 +93,18 @@ public struct ReplayBuffer: Sendable {
         truncated = .zeros(Shape(capacity, 1))
     }
 
-    /// Appends a transition, overwriting the oldest once full.
-    public mutating func add(_ t: Transition) {
-        precondition(t.observation.count == observationSize && t.nextObservation.count == observationSize && t.action.count == actionSize,
-                     "ReplayBuffer: transition sizes (obs \(t.observation.count), action \(t.action.count)) differ from the buffer's (\(observationSize), \(actionSize))")
+    /// Appends a transition, overwriting the oldest once full. Cost: O(observation + action size).
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` or
+    ///   ``TrainingError/mismatch(_:)`` if the transition's sizes are not the buffer's
+    ///   (nothing is stored).
+    public mutating func add(_ t: Transition) throws(TrainingError) {
+        for o in [t.observation.count, t.nextObservation.count] where o != observationSize {
+            throw .observationSize(expected: observationSize, got: o, environment: nil)
+        }
+        guard t.action.count == actionSize else {
+            throw .mismatch("a transition with an action of size \(t.action.count) for a replay buffer of actions of size \(actionSize)")
+        }
         let i = nextIndex
         let (o, a) = (observationSize, actionSize)
         observations.withUnsafeMutablePointer { p in for j in 0..<o { p[i * o + j] = Float(t.observation[j]) } }
@@ -98,9 +118,16 @@ public struct ReplayBuffer: Sendable {
     }
 
     /// Fills `batch` with transitions drawn uniformly with replacement (no allocation).
-    public func sample(into batch: inout ReplayBatch, using rng: inout RandomStream) {
-        precondition(count > 0, "ReplayBuffer: sampling from an empty buffer")
+    ///
+    /// - Throws: ``TrainingError/mismatch(_:)`` if the buffer is empty or the batch was
+    ///   made for other sizes (the batch is then unchanged).
+    public func sample(into batch: inout ReplayBatch, using rng: inout RandomStream) throws(TrainingError) {
+        guard count > 0 else { throw .mismatch("cannot sample a batch from an empty replay buffer") }
         let n = batch.count, (o, a) = (observationSize, actionSize)
+        guard batch.observations.shape == Shape(n, o), batch.nextObservations.shape == Shape(n, o),
+              batch.actions.shape == Shape(n, a), batch.terminated.shape == Shape(n, 1) else {
+            throw .mismatch("a batch of observations \(batch.observations.shape) and actions \(batch.actions.shape) for a replay buffer of \(o) observations and \(a) actions")
+        }
         let size = UInt64(count)
         observations.withUnsafePointer { obs in
         nextObservations.withUnsafePointer { next in
@@ -125,7 +152,7 @@ public struct ReplayBuffer: Sendable {
     }
 
     /// The stored rows of every field by name (`count` rows each; copies), for checkpoints.
-    public var storedTensors: [(name: String, tensor: Tensor<Float>)] {
+    package var storedTensors: [(name: String, tensor: Tensor<Float>)] {
         [("observations", observations), ("actions", actions), ("rewards", rewards),
          ("next_observations", nextObservations), ("terminated", terminated), ("truncated", truncated)]
             .map { ($0.0, $0.1.slicing(rows: 0..<count)) }
@@ -133,7 +160,7 @@ public struct ReplayBuffer: Sendable {
 
     /// Restores what ``storedTensors``, ``count`` and ``nextIndex`` saved; `tensor(name)`
     /// looks a field up. All fields are checked before any is copied.
-    public mutating func restore(count: Int, nextIndex: Int,
+    package mutating func restore(count: Int, nextIndex: Int,
                                  tensor: (String) throws(CheckpointError) -> Tensor<Float>) throws(CheckpointError) {
         guard count >= 0 && count <= capacity && nextIndex >= 0 && nextIndex < capacity
                 && (count == capacity || nextIndex == count) else {
@@ -169,11 +196,16 @@ public struct ReplayBuffer: Sendable {
 
 /// A checkpoint could not be written or restored.
 public enum CheckpointError: Error, CustomStringConvertible, Sendable {
+    /// A part the checkpoint should hold is not there (names it).
     case missing(String)
+    /// The checkpoint belongs to another run or another buffer layout (says how).
     case mismatch(String)
+    /// The file is damaged: bad header, wrong checksum, unreadable state.
     case corrupt(path: String, reason: String)
+    /// The file could not be read or written.
     case io(path: String, reason: String)
 
+    /// What is wrong, naming the file.
     public var description: String {
         switch self {
         case .missing(let what): return "checkpoint is missing \(what)"

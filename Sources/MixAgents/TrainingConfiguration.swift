@@ -22,6 +22,7 @@ public enum EstimatorKind: String, Codable, Sendable, CaseIterable {
 
 /// The baseline subtracted in the likelihood-ratio estimators.
 public enum BaselineKind: String, Codable, Sendable, CaseIterable {
+    /// No baseline.
     case none
     /// The mean of the other samples of the same state.
     case leaveOneOut = "leave-one-out"
@@ -49,15 +50,20 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var environment: String = "Pendulum-v1"
     /// Python modules the bridge worker imports before making the environment.
     public var environmentImports: [String] = []
+    /// The action distribution's family.
     public var policy: PolicyKind = .gaussian
     /// Mixture components K (1 for a Gaussian policy).
     public var components: Int = 1
+    /// The built-in gradient estimator of the actor (ignored when ``customEstimator`` is set).
     public var estimator: EstimatorKind = .rp
     /// Samples per component (MRP) or per state (LR): M.
     public var samples: Int = 1
+    /// The baseline of the likelihood-ratio estimators (`lr`, `hybrid`).
     public var baseline: BaselineKind = .none
     /// Gumbel-softmax temperature (only for the gumbel estimator).
     public var gumbelTemperature: Double = 1.0
+    /// The run's seed: networks, actions, replay sampling, episode seeds and estimator
+    /// noise all derive from it, so equal configurations give bit-identical runs.
     public var seed: UInt64 = 0
     /// Environment steps in the run.
     public var steps: Int = 1_000_000
@@ -67,33 +73,51 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var updatesPerStep: Int = 1
     /// Actor and temperature are updated every `policyDelay` critic updates.
     public var policyDelay: Int = 1
+    /// Transitions per SAC update.
     public var batchSize: Int = 256
+    /// Transitions the replay buffer keeps (the oldest are overwritten).
     public var replayCapacity: Int = 1_000_000
+    /// Widths of the hidden ReLU layers of the actor and of each critic.
     public var hiddenSizes: [Int] = [256, 256]
+    /// Adam learning rate of the actor.
     public var actorLearningRate: Double = 3e-4
+    /// Adam learning rate of the twin critics.
     public var criticLearningRate: Double = 3e-4
+    /// Adam learning rate of `log alpha`.
     public var temperatureLearningRate: Double = 3e-4
+    /// Discount factor of the soft Bellman target.
     public var gamma: Double = 0.99
     /// Polyak averaging rate of the target critics.
     public var tau: Double = 0.005
     /// Learn the temperature towards `targetEntropy`; if false, keep `initialTemperature`.
     public var learnTemperature: Bool = true
+    /// The entropy temperature alpha at the start (kept fixed when ``learnTemperature`` is false).
     public var initialTemperature: Double = 1.0
     /// Target entropy; nil means `-d` (d the action dimension).
     public var targetEntropy: Double? = nil
     /// Use the marginalized (sum over components) critic target for mixtures.
     public var marginalizedTarget: Bool = false
+    /// Lower bound of the policy's log-std (soft-clamped, see `LogStdBound`).
     public var logStdMin: Double = -5
+    /// Upper bound of the policy's log-std.
     public var logStdMax: Double = 2
     /// Clip gradients by global norm (nil: no clipping).
     public var gradientClipNorm: Double? = nil
     /// Evaluate every N environment steps (0: only at the end).
     public var evalEvery: Int = 5_000
+    /// Episodes per evaluation.
     public var evalEpisodes: Int = 10
+    /// How evaluation episodes choose actions.
     public var evalMode: EvaluationMode = .mostLikely
     /// Checkpoint every N environment steps (and at exit).
     public var checkpointEvery: Int = 10_000
+    /// The description of a custom estimator passed to ``Trainer/start(configuration:runDirectory:registry:environmentOptions:estimator:)``
+    /// (set by the trainer, `nil` for the built-in ones). When set, ``estimator``,
+    /// ``samples``, ``baseline`` and ``gumbelTemperature`` are not used, and resuming
+    /// the run needs an estimator with the same description.
+    public var customEstimator: String? = nil
 
+    /// The defaults of DESIGN.md (a Gaussian SAC on Pendulum-v1 with RP).
     public init() {}
 
     /// The defaults with the overrides known to work for `environment`
@@ -130,11 +154,13 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
     /// What is wrong and what would be accepted.
     public var message: String
 
+    /// A problem with the option `key`.
     public init(key: String, message: String) {
         self.key = key
         self.message = message
     }
 
+    /// `key: message`.
     public var description: String { "\(key): \(message)" }
 }
 
@@ -151,7 +177,9 @@ extension TrainingConfiguration {
         check(components >= 1, "components", "must be at least 1, found \(components)")
         check(policy != .gaussian || components == 1, "components",
               "a gaussian policy has exactly one component, found \(components) (use policy mixture for K > 1)")
-        switch estimator {
+        switch customEstimator == nil ? estimator : nil {
+        case nil:
+            check(!(customEstimator ?? "").isEmpty, "custom_estimator", "must name the custom estimator, found an empty string")
         case .mrp, .hybrid, .gumbel:
             check(policy == .mixture && components >= 2, "estimator",
                   "\(estimator.rawValue) needs policy mixture with components >= 2, found policy \(policy.rawValue) with components \(components)")
@@ -162,7 +190,7 @@ extension TrainingConfiguration {
             break
         }
         check(samples >= 1, "samples", "must be at least 1, found \(samples)")
-        check(baseline == .none || ((estimator == .lr || estimator == .hybrid) && samples >= 2), "baseline",
+        check(customEstimator != nil || baseline == .none || ((estimator == .lr || estimator == .hybrid) && samples >= 2), "baseline",
               "leave-one-out needs estimator lr or hybrid with samples >= 2, found estimator \(estimator.rawValue) with samples \(samples)")
         check(gumbelTemperature > 0 && gumbelTemperature.isFinite, "gumbel_temperature", "must be a positive number, found \(gumbelTemperature)")
         check(steps >= 1, "steps", "must be at least 1, found \(steps)")

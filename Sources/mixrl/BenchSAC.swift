@@ -66,7 +66,7 @@ struct BenchSAC: ParsableCommand {
                 let agent = try makeAgent(setting)
                 let data = randomBatch()
                 let start = Timing.now()
-                for _ in 0..<n { _ = agent.update(batch: data) }
+                for _ in 0..<n { _ = try agent.update(batch: data) }
                 print("K=\(setting.components) threads=\(setting.label): \(n) updates,",
                       "\(format(Timing.seconds(since: start) * 1e3 / Double(max(n, 1)), 3)) ms each")
             }
@@ -140,13 +140,13 @@ struct BenchSAC: ParsableCommand {
         do {
             let fresh = try makeAgent(setting)
             let data = randomBatch()
-            for _ in 0..<5 { _ = fresh.update(batch: data) }
+            for _ in 0..<5 { _ = try fresh.update(batch: data) }
             hash = parameterHash(fresh)
         }
         let agent = try makeAgent(setting)
         let t = setting.parallelism.threads, updateBLASThreads = setting.parallelism.blasThreads
         let data = randomBatch()
-        for _ in 0..<10 { _ = agent.update(batch: data) }
+        for _ in 0..<10 { _ = try agent.update(batch: data) }
 
         // Allocations with the batch refilled in place before each update, as a trainer
         // samples into it (a tape still holding the batch would turn the refill into a copy).
@@ -156,11 +156,11 @@ struct BenchSAC: ParsableCommand {
             refilled.observations.fillNormal(using: &refillSource)
             refilled.nextObservations.fillNormal(using: &refillSource)
             refilled.rewards.fillNormal(using: &refillSource)
-            _ = agent.update(batch: refilled)
+            _ = try agent.update(batch: refilled)
         }
         let allocations = Double(AllocationCounter.bufferCount - buffersBefore) / Double(allocationUpdates)
 
-        let actualCalls = GemmLog.recording { _ = agent.update(batch: data) }.gemms
+        let actualCalls = GemmLog.recording { _ = try? agent.update(batch: data) }.gemms
         if listGemms {
             print("# K=\(setting.components) threads=\(setting.label): \(actualCalls.count) gemms")
             for call in actualCalls { print("#   \(call)") }
@@ -171,7 +171,7 @@ struct BenchSAC: ParsableCommand {
         let actual = actualCalls.map { GemmReplay($0, rng: &rng) }
         let minimal = minimalCalls.map { GemmReplay($0, rng: &rng) }
 
-        let update: (Int) -> Void = { n in for _ in 0..<n { _ = agent.update(batch: data) } }
+        let update: (Int) -> Void = { n in for _ in 0..<n { _ = try? agent.update(batch: data) } }
         // The floors run with all of the row's threads inside OpenBLAS, like the C floor
         // with OPENBLAS_NUM_THREADS = t.
         let floorMinimal: (Int) -> Void = { n in

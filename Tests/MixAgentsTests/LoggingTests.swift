@@ -110,15 +110,34 @@ func temporaryDirectory() throws -> URL {
                    nextObservation: [Double(i + 1), -Double(i + 1)], terminated: i % 3 == 0, truncated: i % 5 == 0)
     }
 
-    @Test func ringOverwritesOldestAndSamplesConsistentRows() {
-        var buffer = ReplayBuffer(capacity: 8, observationSize: 2, actionSize: 1)
-        for i in 0..<13 { buffer.add(transition(i)) }
+    @Test func wrongSizesAreTypedErrorsNotTraps() throws {
+        #expect(throws: TrainingError.self) { _ = try ReplayBuffer(capacity: 0, observationSize: 2, actionSize: 1) }
+        var buffer = try ReplayBuffer(capacity: 4, observationSize: 2, actionSize: 1)
+        var batch = ReplayBatch(batchSize: 3, observationSize: 2, actionSize: 1)
+        var rng = RandomStream(seed: 1)
+        #expect(throws: TrainingError.self) { try buffer.sample(into: &batch, using: &rng) }  // empty
+        #expect { try buffer.add(Transition(observation: [1, 2, 3], action: [0], reward: 0, nextObservation: [1, 2, 3],
+                                            terminated: false, truncated: false)) } throws: { error in
+            guard case TrainingError.observationSize(expected: 2, got: 3, environment: nil) = error else { return false }
+            return true
+        }
+        #expect(buffer.count == 0)
+        try buffer.add(transition(1))
+        var wide = ReplayBatch(batchSize: 3, observationSize: 5, actionSize: 1)
+        #expect(throws: TrainingError.self) { try buffer.sample(into: &wide, using: &rng) }
+        try buffer.sample(into: &batch, using: &rng)
+        #expect(batch.rewards[0, 0] == 1)
+    }
+
+    @Test func ringOverwritesOldestAndSamplesConsistentRows() throws {
+        var buffer = try ReplayBuffer(capacity: 8, observationSize: 2, actionSize: 1)
+        for i in 0..<13 { try buffer.add(transition(i)) }
         #expect(buffer.count == 8)
         #expect(buffer.nextIndex == 5)
         var batch = ReplayBatch(batchSize: 64, observationSize: 2, actionSize: 1)
         var rng = RandomStream(seed: 3)
         let before = AllocationCounter.bufferCount
-        buffer.sample(into: &batch, using: &rng)
+        try buffer.sample(into: &batch, using: &rng)
         #expect(AllocationCounter.bufferCount == before, "sampling allocates no tensor storage")
         var seen = Set<Int>()
         for r in 0..<64 {

@@ -6,16 +6,16 @@ import Glibc
 /// Writing a file so that a crash at any moment leaves either the old content or the
 /// new, never a torn mix: write a temporary file beside it, fsync it, rename it over
 /// the target, fsync the folder.
-public enum AtomicFile {
+package enum AtomicFile {
     /// A file could not be written.
-    public struct WriteError: Error, CustomStringConvertible, Sendable {
-        public var path: String
-        public var reason: String
-        public var description: String { "cannot write \(path): \(reason)" }
+    package struct WriteError: Error, CustomStringConvertible, Sendable {
+        package var path: String
+        package var reason: String
+        package var description: String { "cannot write \(path): \(reason)" }
     }
 
     /// Atomically replaces the file at `url` with `data`.
-    public static func write(_ data: Data, to url: URL) throws(WriteError) {
+    package static func write(_ data: Data, to url: URL) throws(WriteError) {
         let dir = url.deletingLastPathComponent().path
         let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -41,7 +41,7 @@ public enum AtomicFile {
     }
 
     /// Atomically replaces the file at `url` with the UTF-8 `text`.
-    public static func write(_ text: String, to url: URL) throws(WriteError) {
+    package static func write(_ text: String, to url: URL) throws(WriteError) {
         try write(Data(text.utf8), to: url)
     }
 }

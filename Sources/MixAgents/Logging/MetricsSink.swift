@@ -8,9 +8,12 @@ public struct MetricEvent: Sendable, Equatable {
     public var wallSeconds: Double
     /// `train` (update statistics), `episode` (a training episode ended) or `eval`.
     public var kind: String
+    /// The metric's name (`return_mean`, `alpha`, `critic_loss`, ...).
     public var name: String
+    /// Its value.
     public var value: Double
 
+    /// An event with the given fields.
     public init(step: Int, wallSeconds: Double, kind: String, name: String, value: Double) {
         self.step = step
         self.wallSeconds = wallSeconds
@@ -21,7 +24,7 @@ public struct MetricEvent: Sendable, Equatable {
 }
 
 /// Where metrics go: CSV, JSON lines, TensorBoard, or a user's own sink.
-public protocol MetricsSink: AnyObject {
+package protocol MetricsSink: AnyObject {
     /// Records events (buffered; ``flush()`` makes them durable).
     func record(_ events: [MetricEvent]) throws
     /// Writes buffered events to disk.
@@ -58,26 +61,26 @@ final class AppendFile {
 }
 
 /// `metrics.csv`: `step,wall_seconds,kind,name,value`.
-public final class CSVMetricsSink: MetricsSink {
+package final class CSVMetricsSink: MetricsSink {
     let file: AppendFile
-    public init(url: URL) throws { file = try AppendFile(url: url, header: "step,wall_seconds,kind,name,value\n") }
-    public func record(_ events: [MetricEvent]) throws {
+    package init(url: URL) throws { file = try AppendFile(url: url, header: "step,wall_seconds,kind,name,value\n") }
+    package func record(_ events: [MetricEvent]) throws {
         for e in events { file.append("\(e.step),\(formatSeconds(e.wallSeconds)),\(e.kind),\(e.name),\(e.value)\n") }
     }
-    public func flush() throws { try file.flush() }
+    package func flush() throws { try file.flush() }
 }
 
 /// `metrics.jsonl`: one JSON object per event.
-public final class JSONLinesMetricsSink: MetricsSink {
+package final class JSONLinesMetricsSink: MetricsSink {
     let file: AppendFile
-    public init(url: URL) throws { file = try AppendFile(url: url, header: nil) }
-    public func record(_ events: [MetricEvent]) throws {
+    package init(url: URL) throws { file = try AppendFile(url: url, header: nil) }
+    package func record(_ events: [MetricEvent]) throws {
         for e in events {
             let v = e.value.isFinite ? "\(e.value)" : "null"
             file.append("{\"step\":\(e.step),\"wall_seconds\":\(formatSeconds(e.wallSeconds)),\"kind\":\"\(e.kind)\",\"name\":\"\(e.name)\",\"value\":\(v)}\n")
         }
     }
-    public func flush() throws { try file.flush() }
+    package func flush() throws { try file.flush() }
 }
 
 func formatSeconds(_ s: Double) -> String { String(format: "%.3f", s) }

@@ -3,14 +3,14 @@ import Foundation
 /// Writes TensorBoard event files natively: TFRecord framing (length, masked CRC-32C
 /// of the length, data, masked CRC-32C of the data) around hand-encoded `Event`
 /// protocol buffers carrying scalar summaries. No protobuf dependency.
-public final class TensorBoardMetricsSink: MetricsSink {
+package final class TensorBoardMetricsSink: MetricsSink {
     let file: AppendFile
     /// The event file's path.
-    public var url: URL { file.url }
+    package var url: URL { file.url }
 
     /// Creates `events.out.tfevents.<time>.<host>` in `directory`, or continues the
     /// newest such file there (so a resumed run appends to one file).
-    public init(directory: URL) throws {
+    package init(directory: URL) throws {
         let fm = FileManager.default
         let existing = (try? fm.contentsOfDirectory(atPath: directory.path))?
             .filter { $0.hasPrefix("events.out.tfevents.") }.sorted().last
@@ -23,7 +23,7 @@ public final class TensorBoardMetricsSink: MetricsSink {
         }
     }
 
-    public func record(_ events: [MetricEvent]) throws {
+    package func record(_ events: [MetricEvent]) throws {
         let now = Date().timeIntervalSince1970
         for e in events {
             file.append(TensorBoardMetricsSink.record(TensorBoardMetricsSink.scalarEvent(
@@ -31,7 +31,7 @@ public final class TensorBoardMetricsSink: MetricsSink {
         }
     }
 
-    public func flush() throws { try file.flush() }
+    package func flush() throws { try file.flush() }
 
     static func record(_ data: [UInt8]) -> Data {
         var out = Data()

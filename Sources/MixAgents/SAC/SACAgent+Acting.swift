@@ -1,3 +1,4 @@
+import MixEnvs
 import MixGraph
 import MixPolicy
 
@@ -13,16 +14,22 @@ extension SACAgent {
 
     /// Actions for a batch of observations (one `[Double]` per environment copy), in the
     /// environment's action box. Draws from `rng` for sampled modes; no gradient, no
-    /// effect on training state.
-    public func act(_ observations: [[Double]], mode: ActingMode, using rng: inout RandomStream) -> [[Double]] {
+    /// effect on training state. Cost: one actor forward pass on `observations.count`
+    /// rows (plus a critic pass for ``EvaluationMode/highestQ``).
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` if an
+    ///   observation's length is not ``observationSize``.
+    public func act(_ observations: [[Double]], mode: ActingMode, using rng: inout RandomStream) throws(TrainingError) -> [[Double]] {
+        let width = observationSize
+        for o in observations where o.count != width {
+            throw .observationSize(expected: width, got: o.count, environment: nil)
+        }
         let tape = actingTape
         tape.reset()
         let n = observations.count
         if actingObservations.shape != Shape(n, observationSize) { actingObservations = .zeros(Shape(n, observationSize)) }
-        let width = observationSize
         actingObservations.withUnsafeMutablePointer { p in
             for (i, o) in observations.enumerated() {
-                precondition(o.count == width, "MixAgents: observation of size \(o.count) for an agent trained on size \(width)")
                 for j in 0..<width { p[i * width + j] = Float(o[j]) }
             }
         }
@@ -40,9 +47,79 @@ extension SACAgent {
         do {
             actions = try distribution.actions(selection, states: states, critic: frozenCritic(on: tape), using: &rng)
         } catch {
-            preconditionFailure("MixAgents: action selection with a critic failed: \(error)")
+            // Unreachable: the states and the critic that selections may need are given.
+            throw .mismatch("action selection failed: \(error)")
         }
         let d = actionSize
         return actions.withUnsafePointer { p in (0..<n).map { i in (0..<d).map { Double(p[i * d + $0]) } } }
+    }
+
+    /// The action for one observation; see ``act(_:mode:using:)-([[Double]],_,_)``.
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` if the
+    ///   observation's length is not ``observationSize``.
+    public func act(_ observation: [Double], mode: ActingMode, using rng: inout RandomStream) throws(TrainingError) -> [Double] {
+        try act([observation], mode: mode, using: &rng)[0]
+    }
+
+    /// Throws unless `environment` has this agent's observation size and action box.
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` or
+    ///   ``TrainingError/actionSpace(expectedLow:expectedHigh:got:environment:)``.
+    public func checkCompatible(with environment: some Environment) throws(TrainingError) {
+        let observations = environment.observationSpace.dimension
+        guard observations == observationSize else {
+            throw .observationSize(expected: observationSize, got: observations, environment: environment.id)
+        }
+        let actions = environment.actionSpace
+        guard actions.low == actionLow, actions.high == actionHigh else {
+            throw .actionSpace(expectedLow: actionLow, expectedHigh: actionHigh, got: actions, environment: environment.id)
+        }
+    }
+
+    /// Runs `episodes` episodes on `environment` with the deterministic action of `mode`
+    /// and returns each episode's total reward. Episode `i` resets with a seed drawn from
+    /// `seed`, so the result is reproducible. The environment must end its episodes
+    /// (terminate, or truncate through a ``TimeLimit``); an episode longer than
+    /// `maxEpisodeSteps` (default: the environment's own limit, else one million) is an
+    /// error rather than an endless loop.
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` or
+    ///   ``TrainingError/actionSpace(expectedLow:expectedHigh:got:environment:)`` before
+    ///   any step if the environment does not fit the agent;
+    ///   ``TrainingError/environment(_:)`` if it fails.
+    public func evaluate<E: Environment>(on environment: inout E, episodes: Int, mode: EvaluationMode = .mostLikely,
+                                         seed: UInt64 = 0, maxEpisodeSteps: Int? = nil) throws(TrainingError) -> [Double] {
+        let limit = maxEpisodeSteps ?? environment.maxEpisodeSteps ?? 1_000_000
+        try checkCompatible(with: environment)
+        guard episodes >= 1 else {
+            throw .configuration(ConfigurationProblem(key: "episodes", message: "must be at least 1, found \(episodes)"))
+        }
+        var rng = RandomStream(seed: seed)
+        var returns: [Double] = []
+        returns.reserveCapacity(episodes)
+        for _ in 0..<episodes {
+            var total = 0.0
+            do {
+                var observation = try environment.reset(seed: rng.next() >> 1)
+                for step in 1... {
+                    guard step <= limit else {
+                        throw TrainingError.mismatch("an evaluation episode on \(environment.id) did not end within \(limit) steps (wrap the environment in a TimeLimit)")
+                    }
+                    let result = try environment.step(try act(observation, mode: .evaluate(mode), using: &rng))
+                    total += result.reward
+                    observation = result.observation
+                    if result.isLast { break }
+                }
+            } catch let error as TrainingError {
+                throw error
+            } catch let error as EnvironmentError {
+                throw .environment(error)
+            } catch {
+                throw .mismatch("\(error)")
+            }
+            returns.append(total)
+        }
+        return returns
     }
 }

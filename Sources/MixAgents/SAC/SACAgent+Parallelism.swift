@@ -43,6 +43,6 @@ extension SACAgent {
         /// Whether the twin critics run on two threads.
         public var runsCriticsSideBySide: Bool { kind != .blas && threads >= 2 }
         /// The OpenBLAS thread count of a gemm-only floor on the same cores.
-        public var blasFloorThreads: Int { threads }
+        package var blasFloorThreads: Int { threads }
     }
 }

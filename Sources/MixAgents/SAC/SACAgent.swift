@@ -12,14 +12,22 @@ import MixPolicy
 /// Everything trains in `Float`. Each step records on its own tape, so from the second
 /// update on the tapes reuse their buffers.
 public final class SACAgent {
+    /// The configuration the agent was built from.
     public let configuration: TrainingConfiguration
+    /// The length of the observations the agent acts on.
     public let observationSize: Int
+    /// The action dimension `d`.
     public let actionSize: Int
+    /// The action box the policy's tanh squash maps into (lower bounds).
+    public let actionLow: [Double]
+    /// The action box's upper bounds.
+    public let actionHigh: [Double]
 
     /// The policy: an MLP emitting K means, K log-stds and K logits per state.
     public let actor: MixturePolicyNetwork<Float>
     /// Twin critics `Q_j(s, a)` on the concatenation `[s, a]`, and their Polyak-averaged targets.
     public let critics: [MLP<Float>]
+    /// The Polyak-averaged copies of ``critics`` used in the soft Bellman target.
     public let targetCritics: [MLP<Float>]
     /// `log alpha`, the log of the entropy temperature, `[1]`.
     public let logAlpha: Parameter<Float>
@@ -27,7 +35,9 @@ public final class SACAgent {
     let actorOptimizer: Adam<Float>
     let criticOptimizer: Adam<Float>
     let temperatureOptimizer: Adam<Float>
-    let estimator: any GradientEstimator
+    /// The estimator of the actor gradient (built from the configuration, or the custom
+    /// one passed to the initializer).
+    public let estimator: any GradientEstimator
     /// The entropy the temperature steers toward (`-d` by default).
     public let targetEntropy: Float
 
@@ -57,13 +67,36 @@ public final class SACAgent {
 
     /// A new agent for observations of `observationSize` and actions in the box
     /// `[actionLow, actionHigh]`. Network initialization draws from `rng`'s split streams.
+    ///
+    /// - Parameter estimator: a gradient estimator to use instead of the configuration's
+    ///   built-in one (its ``GradientEstimator/description`` should then be in
+    ///   ``TrainingConfiguration/customEstimator``).
+    /// - Throws: ``TrainingError/configuration(_:)`` for an invalid configuration or
+    ///   sizes, ``TrainingError/estimator(_:)`` if the estimator cannot train a policy
+    ///   with the configured number of components (say, a mixture-only estimator given a
+    ///   Gaussian policy).
     public init(configuration c: TrainingConfiguration, observationSize: Int,
-                actionLow: [Double], actionHigh: [Double], rng: RandomStream) throws(ConfigurationProblem) {
-        try c.validate()
+                actionLow: [Double], actionHigh: [Double], rng: RandomStream,
+                estimator custom: (any GradientEstimator)? = nil) throws(TrainingError) {
+        do { try c.validate() } catch { throw .configuration(error) }
+        guard observationSize >= 1 else {
+            throw .configuration(ConfigurationProblem(key: "observation_size", message: "must be at least 1, found \(observationSize)"))
+        }
+        guard !actionLow.isEmpty, actionLow.count == actionHigh.count,
+              zip(actionLow, actionHigh).allSatisfy({ $0.isFinite && $1.isFinite && $0 < $1 }) else {
+            throw .mismatch("the action box must have finite bounds with low < high in every dimension, found \(actionLow) to \(actionHigh)")
+        }
         configuration = c
         self.observationSize = observationSize
         actionSize = actionLow.count
-        estimator = try SACAgent.makeEstimator(c)
+        self.actionLow = actionLow
+        self.actionHigh = actionHigh
+        if let custom {
+            do { try custom.validate(componentCount: c.components) } catch { throw .estimator(error) }
+            estimator = custom
+        } else {
+            do { estimator = try SACAgent.makeEstimator(c) } catch { throw .configuration(error) }
+        }
         var actorStream = rng.split(1), criticStream = rng.split(2)
         actor = MixturePolicyNetwork(
             stateSize: observationSize, actionDimension: actionSize, componentCount: c.components,
@@ -112,22 +145,37 @@ public final class SACAgent {
 
     /// What one update measured.
     public struct UpdateMetrics: Sendable, Equatable {
+        /// The sum of both critics' mean squared Bellman errors.
         public var criticLoss: Float
+        /// The mean of the first critic's Q over the batch.
         public var meanQ: Float
-        /// Nil on updates where the actor is not updated (policy delay).
+        /// The estimator's surrogate loss; nil on updates where the actor is not updated
+        /// (policy delay).
         public var actorLoss: Float?
+        /// The policy's entropy estimate `-E[log pi]`; nil when the actor is not updated.
         public var entropy: Float?
+        /// The temperature after the update.
         public var alpha: Float
     }
 
     /// One SAC update on `batch`: critics every call; actor and temperature every
-    /// `policyDelay` calls; targets every call.
-    public func update(batch: ReplayBatch) -> UpdateMetrics {
+    /// `policyDelay` calls; targets every call. Allocates nothing after the first calls.
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` for a batch
+    ///   of another width, ``TrainingError/estimator(_:)`` if the estimator fails (the
+    ///   built-in ones never do once validated; a custom one might). The agent is then
+    ///   left with its critics updated and its actor not.
+    public func update(batch: ReplayBatch) throws(TrainingError) -> UpdateMetrics {
+        guard batch.observations.shape[1] == observationSize, batch.actions.shape[1] == actionSize else {
+            throw batch.observations.shape[1] != observationSize
+                ? .observationSize(expected: observationSize, got: batch.observations.shape[1], environment: nil)
+                : .mismatch("a batch of actions of size \(batch.actions.shape[1]) for an agent with actions of size \(actionSize)")
+        }
         let (criticLoss, meanQ) = updateCritics(batch)
         updateCount += 1
         var metrics = UpdateMetrics(criticLoss: criticLoss, meanQ: meanQ, actorLoss: nil, entropy: nil, alpha: alpha)
         if updateCount % configuration.policyDelay == 0 {
-            let (actorLoss, meanLogDensity) = updateActor(batch)
+            let (actorLoss, meanLogDensity) = try updateActor(batch)
             if configuration.learnTemperature { updateTemperature(meanLogDensity: meanLogDensity) }
             metrics.actorLoss = actorLoss
             metrics.entropy = -meanLogDensity
@@ -192,7 +240,7 @@ public final class SACAgent {
     }
 
     /// Actor step: minimize the estimator's surrogate of `E[alpha log pi(a|s) - min_j Q_j(s, a)]`.
-    func updateActor(_ batch: ReplayBatch) -> (loss: Float, meanLogDensity: Float) {
+    func updateActor(_ batch: ReplayBatch) throws(TrainingError) -> (loss: Float, meanLogDensity: Float) {
         let tape = actorTape
         tape.reset()
         let states = tape.input(batch.observations)
@@ -205,8 +253,7 @@ public final class SACAgent {
                 tape.external(tape.concatenate(states, actions, axis: 1), twin)
             }, alpha: alpha, on: tape, using: &rng)
         } catch {
-            // The estimator was validated against K when the agent was made.
-            preconditionFailure("MixAgents: estimator rejected a validated policy: \(error)")
+            throw .estimator(error)
         }
         tape.backward(from: result.loss)
         actorOptimizer.step()

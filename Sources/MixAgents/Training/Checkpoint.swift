@@ -34,6 +34,12 @@ enum Checkpoint {
         } catch {
             throw .io(path: "<memory>", reason: "cannot encode the trainer state: \(error)")
         }
+        do {
+            let spaces = AgentSpaces(observationSize: agent.observationSize, actionLow: agent.actionLow, actionHigh: agent.actionHigh)
+            metadata["mixrl.spaces"] = String(decoding: try encoder.encode(spaces), as: UTF8.self)
+        } catch {
+            throw .io(path: "<memory>", reason: "cannot encode the agent's spaces: \(error)")
+        }
         metadata["mixrl.format"] = formatVersion
         metadata["mixrl.checksum"] = checksumPlaceholder
         var bytes = SafeTensors.encode(tensors, metadata: metadata)
@@ -73,15 +79,14 @@ enum Checkpoint {
         catch { throw .io(path: url.path, reason: error.reason) }
     }
 
-    /// Reads and verifies the checkpoint at `url` and loads it into `agent` and
-    /// `buffer`; returns the trainer state. The file-level checks (checksum, format,
-    /// configuration) come before anything changes; a tensor missing or misshapen after
-    /// that leaves the agent partly loaded, to be discarded with the failed run.
-    static func restore(from url: URL, into agent: SACAgent, buffer: inout ReplayBuffer) throws(CheckpointError) -> TrainerState {
+    /// Reads and verifies the checkpoint at `url` (format, checksum, metadata) without
+    /// changing anything.
+    static func read(from url: URL) throws(CheckpointError) -> Contents {
         let path = url.path
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) }
         catch { throw .io(path: path, reason: "cannot read: \(error.localizedDescription)") }
+        guard bytes.count >= 8 else { throw .corrupt(path: path, reason: "\(bytes.count) bytes, shorter than a safetensors header") }
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.decode(bytes, path: path) }
         catch { throw .corrupt(path: path, reason: error.description) }
@@ -101,9 +106,17 @@ enum Checkpoint {
         } catch {
             throw .corrupt(path: path, reason: "unreadable trainer state: \(error)")
         }
-        guard configuration == agent.configuration else {
-            throw .mismatch("the checkpoint was written by a run with another configuration than \(path)'s folder holds")
+        let spaces = archive.metadata["mixrl.spaces"].flatMap { try? decoder.decode(AgentSpaces.self, from: Data($0.utf8)) }
+        return Contents(path: path, archive: archive, state: state, configuration: configuration, spaces: spaces)
+    }
+
+    /// Loads the networks, temperature, optimizer moments, random stream and update count
+    /// of `contents` into `agent` (whose configuration must be the checkpoint's).
+    static func load(_ contents: Contents, into agent: SACAgent) throws(CheckpointError) {
+        guard contents.configuration == agent.configuration else {
+            throw .mismatch("the checkpoint was written by a run with another configuration than \(contents.path)'s folder holds")
         }
+        let archive = contents.archive
         do {
             try agent.actor.parameters.load(from: archive)
             for net in agent.critics { try net.parameters.load(from: archive) }
@@ -113,14 +126,42 @@ enum Checkpoint {
             try agent.criticOptimizer.load(from: archive, prefix: "adam.critic.")
             try agent.temperatureOptimizer.load(from: archive, prefix: "adam.temperature.")
         } catch {
-            throw .corrupt(path: path, reason: error.description)
+            throw .corrupt(path: contents.path, reason: error.description)
         }
+        agent.rng = contents.state.agentStream
+        agent.restoreUpdateCount(contents.state.updateCount)
+    }
+
+    /// Reads and verifies the checkpoint at `url` and loads it into `agent` and
+    /// `buffer`; returns the trainer state. The file-level checks (checksum, format,
+    /// configuration) come before anything changes; a tensor missing or misshapen after
+    /// that leaves the agent partly loaded, to be discarded with the failed run.
+    static func restore(from url: URL, into agent: SACAgent, buffer: inout ReplayBuffer) throws(CheckpointError) -> TrainerState {
+        let contents = try read(from: url)
+        try load(contents, into: agent)
+        let state = contents.state, archive = contents.archive, path = contents.path
         try buffer.restore(count: state.replayCount, nextIndex: state.replayNextIndex) { name throws(CheckpointError) in
             do { return try archive.tensor("replay." + name, as: Float.self) }
             catch { throw CheckpointError.corrupt(path: path, reason: "\(error)") }
         }
-        agent.rng = state.agentStream
-        agent.restoreUpdateCount(state.updateCount)
         return state
     }
+
+    /// A verified checkpoint file, decoded.
+    struct Contents {
+        var path: String
+        var archive: SafeTensorsArchive
+        var state: TrainerState
+        var configuration: TrainingConfiguration
+        /// Nil for checkpoints written before the spaces were recorded.
+        var spaces: AgentSpaces?
+    }
+}
+
+/// The observation size and action box an agent was built for (checkpoint metadata
+/// `mixrl.spaces`), so a saved agent loads without its environment.
+struct AgentSpaces: Codable, Equatable {
+    var observationSize: Int
+    var actionLow: [Double]
+    var actionHigh: [Double]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MixEnvs
+import MixPolicy
 import MixTensor
 
 /// Runs SAC on an environment into a run folder (see docs/run-folder.md): random actions
@@ -13,7 +14,9 @@ import MixTensor
 /// checkpoint continues exactly as if it had not stopped (the current episode is rebuilt
 /// by resetting with its seed and replaying its actions).
 public final class Trainer {
+    /// The run's configuration, as stored in its `config.json`.
     public let configuration: TrainingConfiguration
+    /// The run folder (layout in docs/run-folder.md).
     public let runDirectory: URL
     /// The agent being trained.
     public let agent: SACAgent
@@ -39,32 +42,78 @@ public final class Trainer {
     var checkpointURL: URL { runDirectory.appendingPathComponent("checkpoints/latest.ckpt") }
 
     /// Starts a new run in `runDirectory` (created if missing; it must not already hold a run).
+    ///
+    /// - Parameters:
+    ///   - registry: where the configuration's environment id is looked up; register
+    ///     your own environments in a copy of ``EnvironmentRegistry/standard``.
+    ///   - estimator: a gradient estimator of your own, used instead of the
+    ///     configuration's built-in one; its description is recorded as
+    ///     ``TrainingConfiguration/customEstimator``.
+    /// - Throws: ``TrainingError`` before anything is written if the configuration is
+    ///   invalid or the estimator cannot train the configured policy; also if the folder
+    ///   already holds a run, or the environment cannot be made.
     public static func start(configuration: TrainingConfiguration, runDirectory: URL,
                              registry: EnvironmentRegistry = .standard,
-                             environmentOptions: EnvironmentOptions = EnvironmentOptions()) throws(TrainingError) -> Trainer {
+                             environmentOptions: EnvironmentOptions = EnvironmentOptions(),
+                             estimator: (any GradientEstimator)? = nil) throws(TrainingError) -> Trainer {
+        var configuration = configuration
+        if let estimator {
+            configuration.customEstimator = estimator.description
+            do { try estimator.validate(componentCount: configuration.components) } catch { throw .estimator(error) }
+        }
         do { try configuration.validate() } catch { throw .configuration(error) }
         let fm = FileManager.default
         let configURL = runDirectory.appendingPathComponent("config.json")
         if fm.fileExists(atPath: configURL.path) {
             throw .runFolder(path: runDirectory.path, reason: "already holds a run (config.json exists); resume it with --resume or choose another folder")
         }
+        let folderExisted = fm.fileExists(atPath: runDirectory.path)
+        // A start that fails (say, the environment cannot be made) leaves the folder as it
+        // found it, so the same command can simply be run again.
+        func undo() {
+            if folderExisted {
+                for name in ["config.json", "checkpoints"] + metricFiles + eventFiles(in: runDirectory) {
+                    try? fm.removeItem(at: runDirectory.appendingPathComponent(name))
+                }
+            } else {
+                try? fm.removeItem(at: runDirectory)
+            }
+        }
         do {
             try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
             try AtomicFile.write(encodeConfiguration(configuration), to: configURL)
         } catch {
+            undo()
             throw .runFolder(path: runDirectory.path, reason: "cannot create: \(error)")
         }
-        return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
-                           environmentOptions: environmentOptions, resume: false)
+        do {
+            return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
+                               environmentOptions: environmentOptions, estimator: estimator, resume: false)
+        } catch {
+            undo()
+            throw error
+        }
     }
 
     /// Continues the run in `runDirectory` from its checkpoint (or from the start if it
     /// stopped before its first checkpoint).
+    ///
+    /// - Parameter estimator: the custom estimator the run was started with, if any
+    ///   (matched by description).
+    /// - Throws: ``TrainingError/mismatch(_:)`` if the run was started with a custom
+    ///   estimator and `estimator` is missing or describes itself differently (or the
+    ///   other way round); the errors of ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``.
     public static func resume(runDirectory: URL, registry: EnvironmentRegistry = .standard,
-                              environmentOptions: EnvironmentOptions = EnvironmentOptions()) throws(TrainingError) -> Trainer {
+                              environmentOptions: EnvironmentOptions = EnvironmentOptions(),
+                              estimator: (any GradientEstimator)? = nil) throws(TrainingError) -> Trainer {
         let configuration = try readConfiguration(runDirectory)
+        guard configuration.customEstimator == estimator?.description else {
+            let started = configuration.customEstimator.map { "the custom estimator \($0)" } ?? "the built-in estimator \(configuration.estimator.rawValue)"
+            let given = estimator.map { "the custom estimator \($0.description)" } ?? "no custom estimator"
+            throw .mismatch("run \(runDirectory.path) was started with \(started) but is resumed with \(given)")
+        }
         return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
-                           environmentOptions: environmentOptions, resume: true)
+                           environmentOptions: environmentOptions, estimator: estimator, resume: true)
     }
 
     /// The configuration stored in a run folder.
@@ -84,7 +133,7 @@ public final class Trainer {
     }
 
     init(configuration c: TrainingConfiguration, runDirectory: URL, registry: EnvironmentRegistry,
-         environmentOptions: EnvironmentOptions, resume: Bool) throws(TrainingError) {
+         environmentOptions: EnvironmentOptions, estimator: (any GradientEstimator)?, resume: Bool) throws(TrainingError) {
         configuration = c
         self.runDirectory = runDirectory
         var options = environmentOptions
@@ -103,11 +152,10 @@ public final class Trainer {
         }
         let observationSize = environment.observationSpace.dimension
         let root = RandomStream(seed: c.seed)
-        do {
-            agent = try SACAgent(configuration: c, observationSize: observationSize,
-                                 actionLow: actionLow, actionHigh: actionHigh, rng: root)
-        } catch { throw .configuration(error) }
-        buffer = ReplayBuffer(capacity: min(c.replayCapacity, c.steps), observationSize: observationSize, actionSize: actionLow.count)
+        agent = try SACAgent(configuration: c, observationSize: observationSize,
+                             actionLow: actionLow, actionHigh: actionHigh, rng: root, estimator: estimator)
+        try agent.checkCompatible(with: evaluationEnvironment)
+        buffer = try ReplayBuffer(capacity: min(c.replayCapacity, c.steps), observationSize: observationSize, actionSize: actionLow.count)
         batch = ReplayBatch(batchSize: c.batchSize, observationSize: observationSize, actionSize: actionLow.count)
         state = TrainerState(seedStream: root.split(4), actionStream: root.split(5), replayStream: root.split(6),
                              agentStream: agent.rng)
@@ -152,6 +200,16 @@ public final class Trainer {
             observation = try environment.reset(seed: state.episodeSeed)
             for a in actions { observation = try environment.step(a).observation }
         } catch { throw .environment(error) }
+        try checkObservation(observation)
+    }
+
+    /// Throws if the environment returned an observation of another length than its
+    /// observation space promised (a bug in a custom environment, named here rather than
+    /// surfacing as a shape error deep in the agent).
+    func checkObservation(_ o: [Double]) throws(TrainingError) {
+        guard o.count == agent.observationSize else {
+            throw .observationSize(expected: agent.observationSize, got: o.count, environment: configuration.environment)
+        }
     }
 
     func newEpisodeSeed() {
@@ -182,7 +240,7 @@ public final class Trainer {
             if state.step >= c.steps { break }
             try environmentStep()
             if state.step > c.randomSteps || c.randomSteps == 0 {
-                for _ in 0..<c.updatesPerStep { update() }
+                for _ in 0..<c.updatesPerStep { try update() }
             }
             if state.updateSamples > 0 && state.step % Trainer.logEvery == 0 { try logUpdates() }
             if !evaluationPending && checkpointDue { try checkpoint() }
@@ -209,11 +267,12 @@ public final class Trainer {
         if state.step < configuration.randomSteps {
             action = zip(actionLow, actionHigh).map { lo, hi in state.actionStream.uniform(lo, hi) }
         } else {
-            action = agent.act([observation], mode: .explore, using: &state.actionStream)[0]
+            action = try agent.act(observation, mode: .explore, using: &state.actionStream)
         }
         let result: StepResult
         do { result = try environment.step(action) } catch { throw .environment(error) }
-        buffer.add(Transition(observation: observation, action: action, reward: result.reward,
+        try checkObservation(result.observation)
+        try buffer.add(Transition(observation: observation, action: action, reward: result.reward,
                               nextObservation: result.observation, terminated: result.terminated,
                               truncated: result.truncated))
         state.step += 1
@@ -227,15 +286,16 @@ public final class Trainer {
             if state.recentReturns.count > 10 { state.recentReturns.removeFirst() }
             newEpisodeSeed()
             do { observation = try environment.reset(seed: state.episodeSeed) } catch { throw .environment(error) }
+            try checkObservation(observation)
         } else {
             observation = result.observation
         }
     }
 
     /// One SAC update on a fresh minibatch.
-    func update() {
-        buffer.sample(into: &batch, using: &state.replayStream)
-        let m = agent.update(batch: batch)
+    func update() throws(TrainingError) {
+        try buffer.sample(into: &batch, using: &state.replayStream)
+        let m = try agent.update(batch: batch)
         state.updateSamples += 1
         state.updateSums["critic_loss", default: 0] += Double(m.criticLoss)
         state.updateSums["q_mean", default: 0] += Double(m.meanQ)
@@ -279,14 +339,20 @@ public final class Trainer {
             do {
                 var obs = try evaluationEnvironment.reset(seed: rng.next() >> 1)
                 while true {
-                    let action = agent.act([obs], mode: .evaluate(c.evalMode), using: &rng)[0]
+                    let action = try agent.act(obs, mode: .evaluate(c.evalMode), using: &rng)
                     let r = try evaluationEnvironment.step(action)
                     total += r.reward
                     if let s = r.info["success"] { success = max(success ?? 0, s) }
                     obs = r.observation
                     if r.isLast { break }
                 }
-            } catch { throw .environment(error) }
+            } catch let error as TrainingError {
+                throw error
+            } catch let error as EnvironmentError {
+                throw .environment(error)
+            } catch {
+                throw .mismatch("\(error)")
+            }
             _ = episode
             returns.append(total)
             if let success { successes.append(success) }
@@ -329,18 +395,15 @@ public final class Trainer {
 
     /// Writes `status.json` atomically.
     func writeStatus(_ status: String) throws(TrainingError) {
-        var fields = ["\"state\": \"\(status)\"", "\"step\": \(state.step)"]
-        if let r = state.lastEvaluationReturn { fields.append("\"final_return\": \(r)") }
-        do { try AtomicFile.write("{" + fields.joined(separator: ", ") + "}\n", to: runDirectory.appendingPathComponent("status.json")) }
+        let record = TrainingStatus(state: status, step: state.step, finalReturn: state.lastEvaluationReturn, error: nil)
+        do { try AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json")) }
         catch { throw .runFolder(path: runDirectory.path, reason: "\(error)") }
     }
 
     /// Records a failure in `status.json` (best effort: the run is already failing).
-    public func recordFailure(_ error: TrainingError) {
-        let message = "\(error)".replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: " ")
-        try? AtomicFile.write("{\"state\": \"failed\", \"step\": \(state.step), \"error\": \"\(message)\"}\n",
-                              to: runDirectory.appendingPathComponent("status.json"))
+    package func recordFailure(_ error: TrainingError) {
+        let record = TrainingStatus(state: "failed", step: state.step, finalReturn: nil, error: "\(error)")
+        try? AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json"))
     }
 
     func reportProgress(force: Bool) {

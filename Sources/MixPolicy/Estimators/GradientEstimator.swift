@@ -124,6 +124,9 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidSampleCount(estimator: String, samples: Int)
     /// A relaxation temperature that is not positive and finite.
     case invalidTemperature(estimator: String, temperature: Double)
+    /// Any other reason, for estimators written outside this module (and for a loaded
+    /// agent asked to train without the custom estimator it was trained with).
+    case failed(estimator: String, reason: String)
 
     /// The estimator, the problem and what to use instead, as one sentence for a user.
     public var description: String {
@@ -138,6 +141,8 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
             "\(e) needs at least 1 sample, got \(m)"
         case let .invalidTemperature(e, t):
             "\(e) needs a positive, finite relaxation temperature, got \(t)"
+        case let .failed(e, reason):
+            "\(e): \(reason)"
         }
     }
 }

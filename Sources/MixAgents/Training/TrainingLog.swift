@@ -1,0 +1,117 @@
+import Foundation
+
+/// A run folder's `status.json`: how the run ended (written atomically at the end).
+public struct TrainingStatus: Codable, Sendable, Equatable {
+    /// `finished`, `failed` or `interrupted`.
+    public var state: String
+    /// The environment step reached.
+    public var step: Int?
+    /// The last evaluation's mean return, if the run evaluated.
+    public var finalReturn: Double?
+    /// Why the run failed, for `failed`.
+    public var error: String?
+
+    /// A status with the given fields.
+    public init(state: String, step: Int?, finalReturn: Double?, error: String?) {
+        self.state = state
+        self.step = step
+        self.finalReturn = finalReturn
+        self.error = error
+    }
+
+    /// The JSON text of `status.json` (snake_case keys, one line).
+    func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data(#"{"state":"failed"}"#.utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// One evaluation of a run (a row of `eval.csv`).
+public struct EvaluationResult: Sendable, Equatable {
+    /// The environment step at which the policy was evaluated.
+    public var step: Int
+    /// Episodes evaluated.
+    public var episodes: Int
+    /// Mean episode return.
+    public var returnMean: Double
+    /// Standard deviation of the episode returns.
+    public var returnStandardDeviation: Double
+    /// Fraction of successful episodes, for tasks that report success (Meta-World).
+    public var successRate: Double?
+}
+
+/// What a run folder recorded, read back: its configuration, status, evaluations and
+/// every logged metric (docs/run-folder.md). Works on finished, interrupted and running
+/// runs (a partly written last line is skipped).
+///
+/// ```swift
+/// let log = try TrainingLog.read(runDirectory: run)
+/// for e in log.evaluations { print(e.step, e.returnMean) }
+/// let alpha = log.series(name: "alpha")   // one value per 1000 steps
+/// ```
+public struct TrainingLog: Sendable {
+    /// The run's `config.json`.
+    public var configuration: TrainingConfiguration
+    /// The run's `status.json`; nil while it runs (or if it was killed).
+    public var status: TrainingStatus?
+    /// The rows of `eval.csv`, in order.
+    public var evaluations: [EvaluationResult]
+    /// The rows of `metrics.csv`, in order.
+    public var events: [MetricEvent]
+
+    /// The events named `name` (of `kind`, if given): for example `alpha`,
+    /// `critic_loss`, `actor_loss`, `entropy`, `q_mean` (kind `train`, means over the
+    /// updates since the previous row), `return` and `length` (kind `episode`).
+    public func series(name: String, kind: String? = nil) -> [MetricEvent] {
+        events.filter { $0.name == name && (kind == nil || $0.kind == kind) }
+    }
+
+    /// Reads the run folder `runDirectory`.
+    ///
+    /// - Throws: ``TrainingError/runFolder(path:reason:)`` if it has no readable
+    ///   `config.json`, or a metric file that is not in the documented format.
+    public static func read(runDirectory: URL) throws(TrainingError) -> TrainingLog {
+        let configuration = try Trainer.readConfiguration(runDirectory)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let status = (try? Data(contentsOf: runDirectory.appendingPathComponent("status.json")))
+            .flatMap { try? decoder.decode(TrainingStatus.self, from: $0) }
+        let evaluations = try rows(of: runDirectory.appendingPathComponent("eval.csv"),
+                                   header: "step,episodes,return_mean,return_std,success_rate") { (f: [String]) -> EvaluationResult? in
+            guard f.count == 5, let step = Int(f[0]), let episodes = Int(f[1]),
+                  let mean = Double(f[2]), let std = Double(f[3]) else { return nil }
+            return EvaluationResult(step: step, episodes: episodes, returnMean: mean, returnStandardDeviation: std,
+                                    successRate: Double(f[4]))
+        }
+        let events = try rows(of: runDirectory.appendingPathComponent("metrics.csv"),
+                              header: "step,wall_seconds,kind,name,value") { (f: [String]) -> MetricEvent? in
+            guard f.count == 5, let step = Int(f[0]), let wall = Double(f[1]), let value = Double(f[4]) else { return nil }
+            return MetricEvent(step: step, wallSeconds: wall, kind: f[2], name: f[3], value: value)
+        }
+        return TrainingLog(configuration: configuration, status: status, evaluations: evaluations, events: events)
+    }
+
+    /// The parsed complete lines of a CSV file with `header` (an absent file has none).
+    static func rows<Row>(of url: URL, header: String, parse: ([String]) -> Row?) throws(TrainingError) -> [Row] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if !text.hasSuffix("\n") { lines.removeLast() }  // a line still being written
+        guard let first = lines.first else { return [] }
+        guard first == header else {
+            throw .runFolder(path: url.deletingLastPathComponent().path, reason: "\(url.lastPathComponent) starts with \"\(first)\", expected \"\(header)\"")
+        }
+        var result: [Row] = []
+        for (i, line) in lines.dropFirst().enumerated() where !line.isEmpty {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard let row = parse(fields) else {
+                throw .runFolder(path: url.deletingLastPathComponent().path, reason: "\(url.lastPathComponent) line \(i + 2) is not a valid row: \"\(line)\"")
+            }
+            result.append(row)
+        }
+        return result
+    }
+}
