@@ -38,7 +38,10 @@ import Testing
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: output) }
 
-        // One extractor process per module, side by side (each takes well under a second).
+        // One extractor process per module. Most of an extraction's time is building the
+        // clang modules of the C dependencies into the module cache, so the first module
+        // runs alone to fill the cache and the others then run side by side on it (about
+        // 0.1 s each instead of 1.5 s).
         var runs: [(module: String, process: Process, log: URL)] = []
         for module in Self.libraryModules {
             let directory = output.appendingPathComponent(module)
@@ -55,6 +58,7 @@ import Testing
             process.standardOutput = handle
             process.standardError = handle
             try process.run()
+            if runs.isEmpty { process.waitUntilExit() }
             runs.append((module, process, log))
         }
 
