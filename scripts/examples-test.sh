@@ -100,7 +100,7 @@ check "custom estimator: $got_calls actorLoss calls (want ($steps - $random_step
 cost=$(field "$out" custom-estimator critic_evaluations_per_state)
 check "custom estimator: $cost critic evaluations per state (want 2K = $((2 * components)))" [ "$cost" = "$((2 * components))" ]
 check "typed error for an observation-size mismatch was printed" grep -q '^typed-error kind=observation-size ' "$out"
-check "typed error for a mixture-only estimator with a Gaussian policy, before any step or actor loss" grep -q '^typed-error kind=estimator .* steps=0 calls=0$' "$out"
+check "typed error for a mixture-only estimator with a Gaussian policy, before any step, actor loss or run folder" grep -q '^typed-error kind=estimator .* steps=0 calls=0 folder_created=false$' "$out"
 check "multimodal-bandit ran to the end" grep -qx 'done' "$out"
 
 qs=$(awk '/^final return: / { print $3 }' "$work/quickstart.txt")

@@ -24,7 +24,7 @@ import MixRL
 /// a one-step bandit needs.
 func banditConfiguration(seed: UInt64) -> TrainingConfiguration {
     var c = TrainingConfiguration()
-    c.environment = ThreePeaks.name     // the name we register below
+    c.environment = ThreePeaks.name   // the name we register below
     c.policy = .mixture
     c.components = 3                  // one component per peak, if the policy wants them
     c.estimator = .mrp                // built-in marginalized reparameterization
@@ -152,7 +152,9 @@ func demonstrateEstimatorMismatch(in directory: URL) throws {
         throw ExampleFailure("a mixture-only estimator with a Gaussian policy did not throw")
     } catch let error as TrainingError {
         guard case .estimator(let reason) = error else { throw ExampleFailure("unexpected error: \(error)") }
-        print("typed-error kind=estimator reason=\"\(reason)\" steps=\(counter.current.steps) calls=\(calls.value)")
+        let folderCreated = FileManager.default.fileExists(atPath: directory.path)
+        print("typed-error kind=estimator reason=\"\(reason)\" steps=\(counter.current.steps) calls=\(calls.value) "
+              + "folder_created=\(folderCreated)")
     }
 }
 
@@ -181,7 +183,9 @@ func main() throws {
     // Run 1: the built-in MRP estimator, as the configuration says.
     let mrp = try train("mrp", configuration: c, estimator: nil, in: root.appendingPathComponent("mrp"))
 
-    // Run 2: the same configuration with our estimator injected.
+    // Run 2: the same configuration with our estimator injected. `c.estimator` is then
+    // ignored, and the run's config.json records `"custom_estimator": "antithetic MRP"`
+    // (`Trainer.resume` needs the same estimator passed again).
     let calls = CallCounter()
     let antithetic = AntitheticMRPEstimator(calls: calls)
     let custom = try train("antithetic", configuration: c, estimator: antithetic,
