@@ -31,6 +31,17 @@ func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
     return p
 }
 
+/// Waits up to `seconds` for `p` to exit; past that, kills it (SIGKILL) and returns false,
+/// so a child that ignores a signal fails the test instead of hanging it.
+func waitForExit(_ p: Process, seconds: Double) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while p.isRunning && Date() < deadline { usleep(20_000) }
+    guard p.isRunning else { return true }
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    return false
+}
+
 @Suite(.serialized) struct KillAndResumeTests {
     /// SIGKILL at an arbitrary step after the first checkpoint (no chance to save), then
     /// `--resume`: metrics, evaluations and parameters end bit-identical to a run that
@@ -58,12 +69,12 @@ func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
         usleep(UInt32.random(in: 50_000...400_000))
         #expect(victim.isRunning, "the run finished before it could be killed; lengthen it")
         kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
+        try #require(waitForExit(victim, seconds: 60), "mixrl train survived SIGKILL for 60 s")
         #expect(victim.terminationReason == .uncaughtSignal)
 
         let resumed = try launch(mixrl, ["train", "--resume", killed.path, "--plain"])
-        resumed.waitUntilExit()
-        reference.waitUntilExit()
+        // 3000 steps of a tiny network take seconds; ten minutes means a hang.
+        try #require(waitForExit(resumed, seconds: 600) && waitForExit(reference, seconds: 600), "a run did not finish within 10 minutes")
         #expect(resumed.terminationStatus == 0)
         #expect(reference.terminationStatus == 0)
         #expect(try metricsWithoutTime(killed) == metricsWithoutTime(straight))
@@ -85,7 +96,9 @@ func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
         while !FileManager.default.fileExists(atPath: metrics.path) && Date() < deadline { usleep(20_000) }
         usleep(300_000)
         kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
+        // Checkpointing a run this small takes well under a second; a minute means the
+        // signal was lost (blocked or ignored).
+        try #require(waitForExit(p, seconds: 60), "mixrl train did not exit within 60 s of SIGTERM")
         #expect(p.terminationStatus == 143)
         #expect(try fileText(run, "status.json").contains("\"interrupted\""))
         #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/latest.ckpt").path))

@@ -26,6 +26,15 @@ struct CountingMRP: GradientEstimator {
     }
 }
 
+/// A custom environment whose observations are longer than its space says.
+struct InconsistentEnvironment: Environment {
+    let id = "Inconsistent-v0"
+    let observationSpace = BoxSpace(low: [-1, -1], high: [1, 1])
+    let actionSpace = BoxSpace(low: [-1], high: [1])
+    mutating func reset(seed: UInt64?) -> [Double] { [0, 0] }
+    mutating func step(_ action: [Double]) -> StepResult { StepResult(observation: [0, 0, 0], reward: 0) }
+}
+
 /// The library's public entry points: custom estimators, loading saved agents, reading
 /// metrics, and the typed errors of user mistakes.
 @Suite(.serialized) struct LibraryAPITests {
@@ -107,6 +116,33 @@ struct CountingMRP: GradientEstimator {
             return "\(error)".contains("size 2") && "\(error)".contains("size 3")
         }
         #expect(throws: TrainingError.self) { _ = try loaded.act([1, 2], mode: .explore, using: &a) }
+    }
+
+    @Test func customEnvironmentIsRegisteredAndItsInconsistencyNamed() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var registry = EnvironmentRegistry.standard
+        registry.register("Inconsistent-v0", summary: "says 2 observations, returns 3") { _ in InconsistentEnvironment() }
+        var c = smallConfiguration()
+        c.environment = "Inconsistent-v0"
+        let trainer = try Trainer.start(configuration: c, runDirectory: dir.appendingPathComponent("run"), registry: registry)
+        #expect(trainer.agent.observationSize == 2)
+        #expect { _ = try trainer.run(stopRequested: { false }) } throws: { error in
+            guard case TrainingError.observationSize(expected: 2, got: 3, environment: "Inconsistent-v0") = error else { return false }
+            return true
+        }
+        // Without the registry, the id is unknown: a typed environment error listing what exists.
+        #expect { _ = try Trainer.start(configuration: c, runDirectory: dir.appendingPathComponent("other")) } throws: { error in
+            guard case TrainingError.environment = error else { return false }
+            return "\(error)".contains("Pendulum-v1")
+        }
+        // ... and the failed start left nothing behind, so it can be retried as it is.
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("other").path))
+        let occupied = dir.appendingPathComponent("occupied")
+        try FileManager.default.createDirectory(at: occupied, withIntermediateDirectories: true)
+        try "keep".write(to: occupied.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        #expect(throws: TrainingError.self) { _ = try Trainer.start(configuration: c, runDirectory: occupied) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: occupied.path) == ["notes.txt"])
     }
 
     @Test func agentLoadErrorsNameTheProblem() throws {

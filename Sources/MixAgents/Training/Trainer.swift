@@ -67,14 +67,32 @@ public final class Trainer {
         if fm.fileExists(atPath: configURL.path) {
             throw .runFolder(path: runDirectory.path, reason: "already holds a run (config.json exists); resume it with --resume or choose another folder")
         }
+        let folderExisted = fm.fileExists(atPath: runDirectory.path)
+        // A start that fails (say, the environment cannot be made) leaves the folder as it
+        // found it, so the same command can simply be run again.
+        func undo() {
+            if folderExisted {
+                for name in ["config.json", "checkpoints"] + metricFiles + eventFiles(in: runDirectory) {
+                    try? fm.removeItem(at: runDirectory.appendingPathComponent(name))
+                }
+            } else {
+                try? fm.removeItem(at: runDirectory)
+            }
+        }
         do {
             try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
             try AtomicFile.write(encodeConfiguration(configuration), to: configURL)
         } catch {
+            undo()
             throw .runFolder(path: runDirectory.path, reason: "cannot create: \(error)")
         }
-        return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
-                           environmentOptions: environmentOptions, estimator: estimator, resume: false)
+        do {
+            return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
+                               environmentOptions: environmentOptions, estimator: estimator, resume: false)
+        } catch {
+            undo()
+            throw error
+        }
     }
 
     /// Continues the run in `runDirectory` from its checkpoint (or from the start if it
@@ -182,6 +200,16 @@ public final class Trainer {
             observation = try environment.reset(seed: state.episodeSeed)
             for a in actions { observation = try environment.step(a).observation }
         } catch { throw .environment(error) }
+        try checkObservation(observation)
+    }
+
+    /// Throws if the environment returned an observation of another length than its
+    /// observation space promised (a bug in a custom environment, named here rather than
+    /// surfacing as a shape error deep in the agent).
+    func checkObservation(_ o: [Double]) throws(TrainingError) {
+        guard o.count == agent.observationSize else {
+            throw .observationSize(expected: agent.observationSize, got: o.count, environment: configuration.environment)
+        }
     }
 
     func newEpisodeSeed() {
@@ -243,6 +271,7 @@ public final class Trainer {
         }
         let result: StepResult
         do { result = try environment.step(action) } catch { throw .environment(error) }
+        try checkObservation(result.observation)
         try buffer.add(Transition(observation: observation, action: action, reward: result.reward,
                               nextObservation: result.observation, terminated: result.terminated,
                               truncated: result.truncated))
@@ -257,6 +286,7 @@ public final class Trainer {
             if state.recentReturns.count > 10 { state.recentReturns.removeFirst() }
             newEpisodeSeed()
             do { observation = try environment.reset(seed: state.episodeSeed) } catch { throw .environment(error) }
+            try checkObservation(observation)
         } else {
             observation = result.observation
         }
