@@ -73,7 +73,7 @@ func train(_ name: String, configuration: TrainingConfiguration, estimator: (any
                                     registry: registry(counting: counter), estimator: estimator)
     let started = Date()
     let outcome = try trainer.run()
-    guard case .finished(let finalReturn?) = outcome else {
+    guard case .finished(let finalReturn) = outcome else {
         throw ExampleFailure("run \(name) did not finish with an evaluation: \(outcome)")
     }
     let seconds = Date().timeIntervalSince(started)
@@ -114,7 +114,7 @@ func inspectPolicy(_ run: RunSummary) throws {
     // per row. With seeds 1-8 about 90% land near the best peak and 10% near the
     // runner-up: the mixture keeps a second mode (the 0.6 peak is not worth keeping at
     // the temperature SAC settles on).
-    let samples = try agent.act(Array(repeating: [0.0], count: 1_000), mode: .explore, using: &rng).map { $0[0] }
+    let samples = try agent.act(batch: Array(repeating: [0.0], count: 1_000), mode: .explore, using: &rng).map { $0[0] }
     for (i, peak) in ThreePeaks.peaks.enumerated() {
         let near = samples.filter { abs($0 - peak.center) <= 2 * peak.width }
         let location = near.isEmpty ? "none" : fmt(near.reduce(0, +) / Double(near.count))

@@ -21,4 +21,4 @@ config.policy = .mixture; config.components = 3; config.estimator = .mrp
 config.steps = 2_000; config.randomSteps = 200; config.hiddenSizes = [64, 64]
 let trainer = try Trainer.start(configuration: config, runDirectory: URL(fileURLWithPath: "runs/quickstart"),
                                 registry: registry)
-if case .finished(let finalReturn?) = try trainer.run() { print("final return: \(finalReturn)") }
+if case .finished(let finalReturn) = try trainer.run() { print("final return: \(finalReturn)") }
