@@ -52,6 +52,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The run folder to create.") var out: String?
     @Option(help: "Continue the run in this folder from its checkpoint.") var resume: String?
     @Flag(help: "Print plain progress lines even on a terminal.") var plain = false
+    @Option(help: "Cores per update: 2 runs the twin critics side by side (bit-identical results; see `mixrl bench sac`).")
+    var threads = 1
 
     func validate() throws {
         if resume != nil && (out != nil || env != nil || config != nil || !overrides.isEmpty) {
@@ -95,6 +97,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard threads >= 1 else {
+            FileHandle.standardError.write(Data("mixrl train: --threads must be at least 1, got \(threads)\n".utf8))
+            throw ExitCode(1)
+        }
         installStopHandlers()
         let trainer: Trainer
         do {
@@ -108,6 +114,7 @@ struct TrainCommand: ParsableCommand {
             FileHandle.standardError.write(Data("mixrl train: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        trainer.agent.parallelism = SACAgent.Parallelism(kind: .critics, threads: threads)
         let display = ProgressLine(plain: plain)
         trainer.onProgress = { display.show($0) }
         let c = trainer.configuration
@@ -115,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         do {
             switch try trainer.run(stopRequested: { receivedStopSignal.load(ordering: .relaxed) != 0 }) {
             case .finished(let finalReturn):
-                display.finish("finished: final evaluation return \(finalReturn.map { String(format: "%.2f", $0) } ?? "n/a")")
+                display.finish("finished: final evaluation return \(String(format: "%.2f", finalReturn))")
             case .interrupted(let step):
                 let sig = receivedStopSignal.load(ordering: .relaxed)
                 display.finish("interrupted at step \(step) by signal \(sig); checkpoint written, continue with: mixrl train --resume \(trainer.runDirectory.path)")

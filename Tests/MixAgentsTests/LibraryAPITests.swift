@@ -116,6 +116,7 @@ struct InconsistentEnvironment: Environment {
             return "\(error)".contains("size 2") && "\(error)".contains("size 3")
         }
         #expect(throws: TrainingError.self) { _ = try loaded.act([1, 2], mode: .explore, using: &a) }
+        #expect(throws: TrainingError.self) { _ = try loaded.act(batch: [[1, 2, 3], [1, 2]], mode: .explore, using: &a) }
     }
 
     @Test func customEnvironmentIsRegisteredAndItsInconsistencyNamed() throws {
@@ -171,8 +172,8 @@ struct InconsistentEnvironment: Environment {
         let log = try TrainingLog.read(runDirectory: run)
         #expect(log.configuration == c)
         #expect(log.evaluations.map(\.step) == [1_000, 2_000])
-        #expect(outcome == .finished(finalReturn: log.evaluations.last?.returnMean))
-        #expect(log.status == TrainingStatus(state: "finished", step: 2_000, finalReturn: log.evaluations.last?.returnMean, error: nil))
+        #expect(outcome == .finished(finalReturn: log.evaluations.last?.returnMean ?? 0))
+        #expect(log.status == TrainingStatus(state: .finished, step: 2_000, finalReturn: log.evaluations.last?.returnMean, error: nil))
         #expect(log.series(name: "alpha", kind: "train").map(\.step) == [1_000, 2_000])
         #expect(log.series(name: "return", kind: "episode").count == 10)  // Pendulum: 200-step episodes
 

@@ -19,7 +19,7 @@ extension SACAgent {
     ///
     /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` if an
     ///   observation's length is not ``observationSize``.
-    public func act(_ observations: [[Double]], mode: ActingMode, using rng: inout RandomStream) throws(TrainingError) -> [[Double]] {
+    public func act(batch observations: [[Double]], mode: ActingMode, using rng: inout RandomStream) throws(TrainingError) -> [[Double]] {
         let width = observationSize
         for o in observations where o.count != width {
             throw .observationSize(expected: width, got: o.count, environment: nil)
@@ -54,12 +54,13 @@ extension SACAgent {
         return actions.withUnsafePointer { p in (0..<n).map { i in (0..<d).map { Double(p[i * d + $0]) } } }
     }
 
-    /// The action for one observation; see ``act(_:mode:using:)-([[Double]],_,_)``.
+    /// The action for one observation, in the environment's action box; see
+    /// ``act(batch:mode:using:)``.
     ///
     /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` if the
     ///   observation's length is not ``observationSize``.
     public func act(_ observation: [Double], mode: ActingMode, using rng: inout RandomStream) throws(TrainingError) -> [Double] {
-        try act([observation], mode: mode, using: &rng)[0]
+        try act(batch: [observation], mode: mode, using: &rng)[0]
     }
 
     /// Throws unless `environment` has this agent's observation size and action box.
@@ -80,7 +81,7 @@ extension SACAgent {
     /// Runs `episodes` episodes on `environment` with the deterministic action of `mode`
     /// and returns each episode's total reward. Episode `i` resets with a seed drawn from
     /// `seed`, so the result is reproducible. The environment must end its episodes
-    /// (terminate, or truncate through a ``TimeLimit``); an episode longer than
+    /// (terminate, or truncate through a ``/MixEnvs/TimeLimit``); an episode longer than
     /// `maxEpisodeSteps` (default: the environment's own limit, else one million) is an
     /// error rather than an endless loop.
     ///

@@ -68,9 +68,17 @@ public final class SACAgent {
     /// A new agent for observations of `observationSize` and actions in the box
     /// `[actionLow, actionHigh]`. Network initialization draws from `rng`'s split streams.
     ///
-    /// - Parameter estimator: a gradient estimator to use instead of the configuration's
-    ///   built-in one (its ``GradientEstimator/description`` should then be in
-    ///   ``TrainingConfiguration/customEstimator``).
+    /// Sets OpenBLAS to ``parallelism``'s thread count (one: DESIGN.md's default, since
+    /// SAC's small products lose with threads); set ``parallelism`` to use more cores.
+    ///
+    /// - Parameters:
+    ///   - configuration: the networks, learning rates, temperature and estimator settings.
+    ///   - observationSize: the length of the observations.
+    ///   - actionLow: the action box's lower bounds (finite).
+    ///   - actionHigh: the action box's upper bounds (finite, above `actionLow`).
+    ///   - rng: the stream the networks are initialized from and the updates draw from.
+    ///   - custom: a gradient estimator to use instead of the configuration's built-in
+    ///     one (its description should then be in ``TrainingConfiguration/customEstimator``).
     /// - Throws: ``TrainingError/configuration(_:)`` for an invalid configuration or
     ///   sizes, ``TrainingError/estimator(_:)`` if the estimator cannot train a policy
     ///   with the configured number of components (say, a mixture-only estimator given a
@@ -113,6 +121,7 @@ public final class SACAgent {
         twinCritics = TwinCritics(critics: critics, targets: targetCritics)
         logAlpha = Parameter(name: "log_alpha", value: Tensor(shape: Shape(1), scalars: [Float(Double.log(c.initialTemperature))]))
         targetEntropy = Float(c.targetEntropy ?? -Double(actionLow.count))
+        BLAS.setThreadCount(parallelism.blasThreads)
         let clip = c.gradientClipNorm.map(Float.init)
         actorOptimizer = Adam(parameters: actor.parameters, learningRate: Float(c.actorLearningRate), maxGradientNorm: clip)
         criticOptimizer = Adam(parameters: ParameterSet(joining: critics.map(\.parameters)),
@@ -165,6 +174,7 @@ public final class SACAgent {
     ///   of another width, ``TrainingError/estimator(_:)`` if the estimator fails (the
     ///   built-in ones never do once validated; a custom one might). The agent is then
     ///   left with its critics updated and its actor not.
+    @discardableResult
     public func update(batch: ReplayBatch) throws(TrainingError) -> UpdateMetrics {
         guard batch.observations.shape[1] == observationSize, batch.actions.shape[1] == actionSize else {
             throw batch.observations.shape[1] != observationSize

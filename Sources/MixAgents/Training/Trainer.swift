@@ -44,8 +44,12 @@ public final class Trainer {
     /// Starts a new run in `runDirectory` (created if missing; it must not already hold a run).
     ///
     /// - Parameters:
+    ///   - configuration: the run's settings; validated before anything is written.
+    ///   - runDirectory: the run folder, created if missing.
     ///   - registry: where the configuration's environment id is looked up; register
-    ///     your own environments in a copy of ``EnvironmentRegistry/standard``.
+    ///     your own environments in a copy of ``/MixEnvs/EnvironmentRegistry/standard``.
+    ///   - environmentOptions: how bridged environments are started (the seed comes from
+    ///     the configuration).
     ///   - estimator: a gradient estimator of your own, used instead of the
     ///     configuration's built-in one; its description is recorded as
     ///     ``TrainingConfiguration/customEstimator``.
@@ -65,7 +69,7 @@ public final class Trainer {
         let fm = FileManager.default
         let configURL = runDirectory.appendingPathComponent("config.json")
         if fm.fileExists(atPath: configURL.path) {
-            throw .runFolder(path: runDirectory.path, reason: "already holds a run (config.json exists); resume it with --resume or choose another folder")
+            throw .runFolder(path: runDirectory.path, reason: "already holds a run (config.json exists); resume it (Trainer.resume, mixrl train --resume) or choose another folder")
         }
         let folderExisted = fm.fileExists(atPath: runDirectory.path)
         // A start that fails (say, the environment cannot be made) leaves the folder as it
@@ -98,8 +102,12 @@ public final class Trainer {
     /// Continues the run in `runDirectory` from its checkpoint (or from the start if it
     /// stopped before its first checkpoint).
     ///
-    /// - Parameter estimator: the custom estimator the run was started with, if any
-    ///   (matched by description).
+    /// - Parameters:
+    ///   - runDirectory: a folder written by ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``.
+    ///   - registry: where the environment id is looked up (the one the run started with).
+    ///   - environmentOptions: how bridged environments are started.
+    ///   - estimator: the custom estimator the run was started with, if any (matched by
+    ///     description).
     /// - Throws: ``TrainingError/mismatch(_:)`` if the run was started with a custom
     ///   estimator and `estimator` is missing or describes itself differently (or the
     ///   other way round); the errors of ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``.
@@ -229,7 +237,7 @@ public final class Trainer {
         while true {
             if stopRequested() {
                 try checkpoint()
-                try writeStatus("interrupted")
+                try writeStatus(.interrupted)
                 return .interrupted(step: state.step)
             }
             if evaluationPending {
@@ -247,9 +255,9 @@ public final class Trainer {
             reportProgress(force: false)
         }
         try checkpoint()
-        try writeStatus("finished")
+        try writeStatus(.finished)
         reportProgress(force: true)
-        return .finished(finalReturn: state.lastEvaluationReturn)
+        return .finished(finalReturn: state.lastEvaluationReturn ?? .nan)
     }
 
     /// An evaluation is due at this step (every `evalEvery` steps and at the end) and not done yet.
@@ -394,7 +402,7 @@ public final class Trainer {
     }
 
     /// Writes `status.json` atomically.
-    func writeStatus(_ status: String) throws(TrainingError) {
+    func writeStatus(_ status: TrainingStatus.State) throws(TrainingError) {
         let record = TrainingStatus(state: status, step: state.step, finalReturn: state.lastEvaluationReturn, error: nil)
         do { try AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json")) }
         catch { throw .runFolder(path: runDirectory.path, reason: "\(error)") }
@@ -402,7 +410,7 @@ public final class Trainer {
 
     /// Records a failure in `status.json` (best effort: the run is already failing).
     package func recordFailure(_ error: TrainingError) {
-        let record = TrainingStatus(state: "failed", step: state.step, finalReturn: nil, error: "\(error)")
+        let record = TrainingStatus(state: .failed, step: state.step, finalReturn: nil, error: "\(error)")
         try? AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json"))
     }
 

@@ -49,8 +49,9 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
 /// How a call to ``Trainer/run(stopRequested:)`` ended.
 public enum TrainingOutcome: Sendable, Equatable {
     /// Every step is done, the final evaluation written and `status.json` says finished;
-    /// `finalReturn` is the last evaluation's mean return.
-    case finished(finalReturn: Double?)
+    /// `finalReturn` is the final evaluation's mean return (a run always evaluates at
+    /// its last step).
+    case finished(finalReturn: Double)
     /// A stop was requested; the run checkpointed at `step` and can be resumed.
     case interrupted(step: Int)
 }

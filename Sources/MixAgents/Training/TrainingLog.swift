@@ -2,8 +2,18 @@ import Foundation
 
 /// A run folder's `status.json`: how the run ended (written atomically at the end).
 public struct TrainingStatus: Codable, Sendable, Equatable {
-    /// `finished`, `failed` or `interrupted`.
-    public var state: String
+    /// How a run ended.
+    public enum State: String, Codable, Sendable, CaseIterable {
+        /// Every step done and evaluated.
+        case finished
+        /// Stopped with an error (see ``TrainingStatus/error``).
+        case failed
+        /// Stopped on request, after a checkpoint: it can be resumed.
+        case interrupted
+    }
+
+    /// How the run ended.
+    public var state: State
     /// The environment step reached.
     public var step: Int?
     /// The last evaluation's mean return, if the run evaluated.
@@ -12,7 +22,7 @@ public struct TrainingStatus: Codable, Sendable, Equatable {
     public var error: String?
 
     /// A status with the given fields.
-    public init(state: String, step: Int?, finalReturn: Double?, error: String?) {
+    public init(state: State, step: Int?, finalReturn: Double?, error: String?) {
         self.state = state
         self.step = step
         self.finalReturn = finalReturn
@@ -62,7 +72,7 @@ public struct TrainingLog: Sendable {
     /// The rows of `metrics.csv`, in order.
     public var events: [MetricEvent]
 
-    /// The events named `name` (of `kind`, if given): for example `alpha`,
+    /// The events named `name` (of `kind` — `train`, `episode` or `eval` — if given): for example `alpha`,
     /// `critic_loss`, `actor_loss`, `entropy`, `q_mean` (kind `train`, means over the
     /// updates since the previous row), `return` and `length` (kind `episode`).
     public func series(name: String, kind: String? = nil) -> [MetricEvent] {
