@@ -16,7 +16,7 @@ import Testing
     ///
     /// To enforce it for another library module (MixAgents), add its name here: the test
     /// then lists its undocumented symbols until every one has a comment.
-    static let enforcedModules = ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixExperiments", "MixRL"]
+    static let enforcedModules = ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents", "MixExperiments", "MixRL"]
 
     /// Every library module: each must produce a symbol graph, so the extraction itself is
     /// known to work on all of them (not only on the enforced ones).
@@ -27,12 +27,17 @@ import Testing
     /// executable and the tests).
     static let modulesWithoutPublicAPI: Set<String> = ["MixRL", "MixExperiments"]
 
-    @Test func everyPublicSymbolIsDocumented() throws {
-        let build: BuildLayout
-        do { build = try BuildLayout.locate() } catch {
-            Issue.record("cannot check the documentation: \(error)")
-            return
+    /// The public symbols of every library module, extracted once for both tests.
+    /// Failures to extract are recorded as issues; their modules are missing.
+    static let extracted: [String: [SymbolGraph.Symbol]] = {
+        do { return try extractAll() } catch {
+            Issue.record("cannot extract the symbol graphs: \(error)")
+            return [:]
         }
+    }()
+
+    static func extractAll() throws -> [String: [SymbolGraph.Symbol]] {
+        let build = try BuildLayout.locate()
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("mixrl-symbolgraphs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
@@ -61,23 +66,31 @@ import Testing
             if runs.isEmpty { process.waitUntilExit() }
             runs.append((module, process, log))
         }
-
-        var undocumented: [String] = []
+        var result: [String: [SymbolGraph.Symbol]] = [:]
         for run in runs {
             run.process.waitUntilExit()
-            let directory = output.appendingPathComponent(run.module)
             guard run.process.terminationStatus == 0 else {
                 let log = (try? String(contentsOf: run.log, encoding: .utf8)) ?? ""
                 Issue.record("swift-symbolgraph-extract failed for \(run.module) (status \(run.process.terminationStatus)):\n\(log)")
                 continue
             }
-            let symbols = try Self.symbols(of: run.module, in: directory)
-            if symbols.isEmpty && !Self.modulesWithoutPublicAPI.contains(run.module) {
-                Issue.record("\(run.module): the symbol graph has no public symbols; the extraction is not seeing the module")
+            result[run.module] = try Self.symbols(of: run.module, in: output.appendingPathComponent(run.module))
+        }
+        return result
+    }
+
+    @Test func everyPublicSymbolIsDocumented() throws {
+        let extracted = Self.extracted
+        try #require(!extracted.isEmpty)
+        var undocumented: [String] = []
+        for module in Self.libraryModules {
+            guard let symbols = extracted[module] else { Issue.record("\(module): no symbol graph"); continue }
+            if symbols.isEmpty && !Self.modulesWithoutPublicAPI.contains(module) {
+                Issue.record("\(module): the symbol graph has no public symbols; the extraction is not seeing the module")
             }
-            guard Self.enforcedModules.contains(run.module) else { continue }
-            for symbol in symbols where !symbol.isDocumented(in: run.module) {
-                undocumented.append("\(run.module): \(symbol.kind.identifier) \(symbol.pathComponents.joined(separator: "."))"
+            guard Self.enforcedModules.contains(module) else { continue }
+            for symbol in symbols where !symbol.isDocumented(in: module) {
+                undocumented.append("\(module): \(symbol.kind.identifier) \(symbol.pathComponents.joined(separator: "."))"
                                     + (symbol.location.map { " (\($0.place))" } ?? ""))
             }
         }
@@ -88,6 +101,36 @@ import Testing
                 \(undocumented.sorted().joined(separator: "\n"))
                 """)
         }
+    }
+
+    /// `docs/library.md` lists the public API type by type: every public type, protocol,
+    /// type alias and free function appears there as `` `Name` `` (nested types by their
+    /// dotted path, `` `SACAgent.ActingMode` ``), and every name it lists in a table's
+    /// first column still exists.
+    @Test func libraryPageListsEveryPublicType() throws {
+        let extracted = Self.extracted
+        try #require(!extracted.isEmpty)
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/library.md")
+        let text = try String(contentsOf: page, encoding: .utf8)
+        let kinds: Set<String> = ["swift.struct", "swift.class", "swift.enum", "swift.protocol", "swift.typealias", "swift.func"]
+        var names: Set<String> = []
+        for (_, symbols) in extracted {
+            for symbol in symbols where kinds.contains(symbol.kind.identifier) {
+                let path = symbol.pathComponents.joined(separator: ".")
+                names.insert(path.components(separatedBy: "(")[0])
+            }
+        }
+        let missing = names.filter { !text.contains("`\($0)`") && !text.contains("`\($0)(") }.sorted()
+        #expect(missing.isEmpty, "docs/library.md does not list: \(missing.joined(separator: ", "))")
+        // The other way round: each table row's symbol exists.
+        var listed: [String] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let cell = line.dropFirst(3).prefix { $0 != "`" }
+            listed.append(String(cell.prefix { $0 != "(" }))
+        }
+        let unknown = listed.filter { !names.contains($0) }
+        #expect(unknown.isEmpty, "docs/library.md lists names that are not public types or functions: \(unknown.joined(separator: ", "))")
     }
 
     /// The symbols declared in `module`: its own graph plus the graphs of its extensions
