@@ -4,8 +4,8 @@
 # counts DocC's warnings.
 #
 #   bash scripts/docs.sh           build, print the archive's path and the warning counts
-#   bash scripts/docs.sh --check   the same, and exit 1 if any warning comes from the
-#                                  catalog (Sources/MixRL/MixRL.docc)
+#   bash scripts/docs.sh --check   the same, and exit 1 on any DocC warning (the
+#                                  catalog's articles or the doc comments in Sources)
 #
 # Safe to run again: the plugin rebuilds the archive in place. The full log is kept in
 # .build-docs/docc.log. View the archive with `xcrun docc preview` on a Mac, or serve it
@@ -62,8 +62,8 @@ printf '%s\n' "$warnings" | grep . >"$scratch/docc-warnings.txt" || true
 echo "docs: built in ${elapsed}s: $PWD/$archive"
 echo "docs: $total docc warnings ($catalogCount from Sources/MixRL/MixRL.docc), listed in $scratch/docc-warnings.txt; log: $log"
 
-if $check && [ "$catalogCount" -gt 0 ]; then
-    printf '%s\n' "$catalog" >&2
-    echo "docs: --check failed: the catalog has warnings" >&2
+if $check && [ "$total" -gt 0 ]; then
+    printf '%s\n' "$warnings" >&2
+    echo "docs: --check failed: DocC warns about the catalog or the doc comments (broken links, undocumented parameters)" >&2
     exit 1
 fi

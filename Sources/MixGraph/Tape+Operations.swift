@@ -271,7 +271,8 @@ extension Tape {
         return finish(i)
     }
 
-    /// Rows `indices` of axis 0; see ``gather(_:rows:)-(_,UnsafeBufferPointer<Int32>)``.
+    /// Rows `indices` of axis 0 of `x` (`[indices.count, columns]`); the gradient
+    /// scatter-adds back into the gathered rows.
     public func gather(_ x: Variable, rows indices: [Int32]) -> Variable {
         indices.withUnsafeBufferPointer { gather(x, rows: $0) }
     }

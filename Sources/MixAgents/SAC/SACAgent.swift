@@ -83,9 +83,10 @@ public final class SACAgent {
     ///   sizes, ``TrainingError/estimator(_:)`` if the estimator cannot train a policy
     ///   with the configured number of components (say, a mixture-only estimator given a
     ///   Gaussian policy).
-    public init(configuration c: TrainingConfiguration, observationSize: Int,
+    public init(configuration: TrainingConfiguration, observationSize: Int,
                 actionLow: [Double], actionHigh: [Double], rng: RandomStream,
                 estimator custom: (any GradientEstimator)? = nil) throws(TrainingError) {
+        let c = configuration
         do { try c.validate() } catch { throw .configuration(error) }
         guard observationSize >= 1 else {
             throw .configuration(ConfigurationProblem(key: "observation_size", message: "must be at least 1, found \(observationSize)"))
@@ -94,7 +95,7 @@ public final class SACAgent {
               zip(actionLow, actionHigh).allSatisfy({ $0.isFinite && $1.isFinite && $0 < $1 }) else {
             throw .mismatch("the action box must have finite bounds with low < high in every dimension, found \(actionLow) to \(actionHigh)")
         }
-        configuration = c
+        self.configuration = c
         self.observationSize = observationSize
         actionSize = actionLow.count
         self.actionLow = actionLow

@@ -30,6 +30,7 @@ public protocol GradientEstimator: Sendable, CustomStringConvertible {
     ///     needed for the critic).
     ///   - critic: `Q(s, a)` on the tape, parameters held fixed.
     ///   - alpha: the entropy temperature (a constant here).
+    ///   - tape: the tape to record on (the distribution and the critic are on it).
     ///   - rng: the source of every sample the estimator draws.
     func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
