@@ -42,7 +42,8 @@ let package = Package(
         .testTarget(name: "MixGraphTests", dependencies: ["MixGraph"]),
         .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs"]),
-        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents"]),
+        // Golden/ is read through #filePath (and rewritten by MIXRL_UPDATE_GOLDEN=1), not bundled.
+        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents"], exclude: ["Golden"]),
         .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments"]),
         .testTarget(name: "MixRLTests", dependencies: ["MixRL"]),
     ]

@@ -123,7 +123,7 @@ struct PoolFixture: Sendable {
         p.environment = ProcessInfo.processInfo.environment.merging(
             ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.05", "FAKE_STATE": root.path]) { $1 }
         let log = root.appendingPathComponent("pool-\(UUID().uuidString.prefix(4)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle
         p.standardError = handle
