@@ -100,27 +100,38 @@ extension SACAgent {
         var returns: [Double] = []
         returns.reserveCapacity(episodes)
         for _ in 0..<episodes {
-            var total = 0.0
-            do {
-                var observation = try environment.reset(seed: rng.next() >> 1)
-                for step in 1... {
-                    guard step <= limit else {
-                        throw TrainingError.mismatch("an evaluation episode on \(environment.id) did not end within \(limit) steps (wrap the environment in a TimeLimit)")
-                    }
-                    let result = try environment.step(try act(observation, mode: .evaluate(mode), using: &rng))
-                    total += result.reward
-                    observation = result.observation
-                    if result.isLast { break }
-                }
-            } catch let error as TrainingError {
-                throw error
-            } catch let error as EnvironmentError {
-                throw .environment(error)
-            } catch {
-                throw .mismatch("\(error)")
-            }
-            returns.append(total)
+            returns.append(try runEpisode(on: &environment, mode: mode, maxSteps: limit, using: &rng).total)
         }
         return returns
+    }
+
+    /// One evaluation episode: resets `environment` with a seed drawn from `rng`, then
+    /// acts with `mode` (drawing from `rng` where the mode samples) until the episode
+    /// ends. Returns the total reward and the largest `info["success"]`, if the task
+    /// reports one. Shared by ``evaluate(on:episodes:mode:seed:maxEpisodeSteps:)`` and
+    /// the trainer's evaluations, so both act identically.
+    package func runEpisode<E: Environment>(on environment: inout E, mode: EvaluationMode, maxSteps: Int,
+                                            using rng: inout RandomStream) throws(TrainingError) -> (total: Double, success: Double?) {
+        var total = 0.0, success: Double?
+        do {
+            var observation = try environment.reset(seed: rng.next() >> 1)
+            for step in 1... {
+                guard step <= maxSteps else {
+                    throw TrainingError.mismatch("an evaluation episode on \(environment.id) did not end within \(maxSteps) steps (wrap the environment in a TimeLimit)")
+                }
+                let result = try environment.step(try act(observation, mode: .evaluate(mode), using: &rng))
+                total += result.reward
+                if let s = result.info["success"] { success = max(success ?? 0, s) }
+                observation = result.observation
+                if result.isLast { break }
+            }
+        } catch let error as TrainingError {
+            throw error
+        } catch let error as EnvironmentError {
+            throw .environment(error)
+        } catch {
+            throw .mismatch("\(error)")
+        }
+        return (total, success)
     }
 }

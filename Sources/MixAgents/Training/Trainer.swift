@@ -341,27 +341,10 @@ public final class Trainer {
         let c = configuration
         var rng = RandomStream(seed: c.seed).split(0xE7A1).split(UInt64(state.step))
         var returns: [Double] = [], successes: [Double] = []
-        for episode in 0..<c.evalEpisodes {
+        let limit = evaluationEnvironment.maxEpisodeSteps ?? 1_000_000
+        for _ in 0..<c.evalEpisodes {
             if stopRequested() { return false }
-            var total = 0.0, success: Double?
-            do {
-                var obs = try evaluationEnvironment.reset(seed: rng.next() >> 1)
-                while true {
-                    let action = try agent.act(obs, mode: .evaluate(c.evalMode), using: &rng)
-                    let r = try evaluationEnvironment.step(action)
-                    total += r.reward
-                    if let s = r.info["success"] { success = max(success ?? 0, s) }
-                    obs = r.observation
-                    if r.isLast { break }
-                }
-            } catch let error as TrainingError {
-                throw error
-            } catch let error as EnvironmentError {
-                throw .environment(error)
-            } catch {
-                throw .mismatch("\(error)")
-            }
-            _ = episode
+            let (total, success) = try agent.runEpisode(on: &evaluationEnvironment, mode: c.evalMode, maxSteps: limit, using: &rng)
             returns.append(total)
             if let success { successes.append(success) }
         }
