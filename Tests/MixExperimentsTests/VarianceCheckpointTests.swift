@@ -64,5 +64,18 @@ import Testing
         #expect(markdown.contains("### K = 3") && markdown.contains("### Logit variance relative to MRP") && markdown.contains("MRP average"))
         #expect(report.references.first?.varianceOfMean != nil)
         #expect(report.charts().contains { $0.fileName == "variance-vs-samples-logits-K3.svg" })
+
+        // The checkpoint is verified as a resume verifies it: one flipped bit in the data
+        // section (the last byte of the file) is refused, naming the checksum.
+        let file = run.appendingPathComponent("checkpoints/latest.ckpt")
+        var bytes = try [UInt8](Data(contentsOf: file))
+        bytes[bytes.count - 1] ^= 1
+        try Data(bytes).write(to: file)
+        do {
+            _ = try VarianceBenchmark(VarianceRequest(problem: .checkpoint(options), componentCounts: [3]))
+            Issue.record("a checkpoint with a flipped data bit was accepted")
+        } catch {
+            #expect(error.description.contains("checksum"))
+        }
     }
 }

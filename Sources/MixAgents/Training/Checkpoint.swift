@@ -6,7 +6,7 @@ import MixGraph
 /// replay buffer's stored rows, with the trainer's state, the configuration and a
 /// CRC-32C of the data section in its metadata. Written atomically (temporary file,
 /// fsync, rename).
-enum Checkpoint {
+package enum Checkpoint {
     static let formatVersion = "1"
     static let checksumPlaceholder = "00000000"
 
@@ -81,7 +81,7 @@ enum Checkpoint {
 
     /// Reads and verifies the checkpoint at `url` (format, checksum, metadata) without
     /// changing anything.
-    static func read(from url: URL) throws(CheckpointError) -> Contents {
+    package static func read(from url: URL) throws(CheckpointError) -> Contents {
         let path = url.path
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) }
@@ -148,20 +148,29 @@ enum Checkpoint {
     }
 
     /// A verified checkpoint file, decoded.
-    struct Contents {
-        var path: String
-        var archive: SafeTensorsArchive
+    package struct Contents {
+        /// The file read.
+        package var path: String
+        /// Its tensors and metadata.
+        package var archive: SafeTensorsArchive
         var state: TrainerState
-        var configuration: TrainingConfiguration
+        /// The configuration of the run that wrote it.
+        package var configuration: TrainingConfiguration
         /// Nil for checkpoints written before the spaces were recorded.
-        var spaces: AgentSpaces?
+        package var spaces: AgentSpaces?
     }
 }
 
 /// The observation size and action box an agent was built for (checkpoint metadata
 /// `mixrl.spaces`), so a saved agent loads without its environment.
-struct AgentSpaces: Codable, Equatable {
-    var observationSize: Int
-    var actionLow: [Double]
-    var actionHigh: [Double]
+package struct AgentSpaces: Codable, Equatable {
+    package var observationSize: Int
+    package var actionLow: [Double]
+    package var actionHigh: [Double]
+
+    package init(observationSize: Int, actionLow: [Double], actionHigh: [Double]) {
+        self.observationSize = observationSize
+        self.actionLow = actionLow
+        self.actionHigh = actionHigh
+    }
 }

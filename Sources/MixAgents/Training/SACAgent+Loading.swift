@@ -28,6 +28,13 @@ extension SACAgent {
         guard let spaces = contents.spaces else {
             throw .checkpoint(.corrupt(path: url.path, reason: "no mixrl.spaces metadata (written before agents could be loaded on their own); resume the run to rewrite it"))
         }
+        return try load(contents, spaces: spaces, estimator: estimator)
+    }
+
+    /// The agent in verified checkpoint `contents`, built for `spaces` (from the
+    /// checkpoint, or from the run's environment for checkpoints that predate them).
+    package static func load(_ contents: Checkpoint.Contents, spaces: AgentSpaces,
+                             estimator: (any GradientEstimator)? = nil) throws(TrainingError) -> SACAgent {
         let configuration = contents.configuration
         let chosen: (any GradientEstimator)?
         if let estimator {

@@ -34,9 +34,9 @@ package struct CheckpointOptions: Sendable, Equatable {
 /// the learned temperature and the replay buffer's observations. The checkpoint is only
 /// read; the run folder is left as it is.
 ///
-/// The file's structure is checked by the safetensors reader and every tensor's shape
-/// against the configuration stored in its metadata; the CRC of the data section (checked
-/// by `mixrl train --resume`) is not recomputed here.
+/// The file is verified as `mixrl train --resume` verifies it (format, CRC-32C of the
+/// data section, metadata), and every tensor's shape against the configuration stored
+/// in its metadata.
 package final class CheckpointProblem {
     /// The checkpoint file read.
     package let path: String
@@ -73,60 +73,51 @@ package final class CheckpointProblem {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw .checkpointUnreadable(path: file.path, reason: "no checkpoint (expected a run folder holding checkpoints/latest.ckpt, or a .ckpt file)")
         }
-        let archive: SafeTensorsArchive
-        do { archive = try SafeTensors.read(file.path) }
+        // Format, checksum and metadata are verified before anything is used.
+        let contents: Checkpoint.Contents
+        do { contents = try Checkpoint.read(from: file) }
         catch { throw .checkpointUnreadable(path: file.path, reason: error.description) }
-        guard let json = archive.metadata["mixrl.config"] else {
-            throw .checkpointUnreadable(path: file.path, reason: "no mixrl.config metadata: not a MixRL checkpoint")
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let c: TrainingConfiguration
-        do { c = try decoder.decode(TrainingConfiguration.self, from: Data(json.utf8)) }
-        catch { throw .checkpointUnreadable(path: file.path, reason: "unreadable mixrl.config: \(error)") }
+        let c = contents.configuration
         configuration = c
 
         let observations: Tensor<Float>
-        do { observations = try archive.tensor("replay.observations", as: Float.self) }
+        do { observations = try contents.archive.tensor("replay.observations", as: Float.self) }
         catch { throw .checkpointUnreadable(path: file.path, reason: error.description) }
         guard observations.rank == 2, observations.shape[0] >= 1 else {
             throw .checkpointUnreadable(path: file.path, reason: "the replay buffer holds no observations (shape \(observations.shape))")
         }
         replayObservations = observations
 
-        var options = EnvironmentOptions()
-        options.bridge.environmentImports += c.environmentImports
-        do {
-            let space = try registry.make(id: c.environment, options: options).actionSpace
-            actionLow = space.low
-            actionHigh = space.high
-        } catch {
-            throw .checkpointUnreadable(path: file.path, reason: "cannot make its environment \(c.environment) to read the action bounds: \(error)")
+        // The action box: recorded in the checkpoint; for checkpoints that predate that,
+        // from making the run's environment.
+        let spaces: AgentSpaces
+        if let recorded = contents.spaces {
+            spaces = recorded
+        } else {
+            var options = EnvironmentOptions()
+            options.bridge.environmentImports += c.environmentImports
+            do {
+                let space = try registry.make(id: c.environment, options: options).actionSpace
+                spaces = AgentSpaces(observationSize: observations.shape[1], actionLow: space.low, actionHigh: space.high)
+            } catch {
+                throw .checkpointUnreadable(path: file.path, reason: "cannot make its environment \(c.environment) to read the action bounds: \(error)")
+            }
         }
-        guard actionLow.allSatisfy(\.isFinite), actionHigh.allSatisfy(\.isFinite) else {
-            throw .checkpointUnreadable(path: file.path, reason: "\(c.environment) has an unbounded action space")
+        guard spaces.observationSize == observations.shape[1] else {
+            throw .checkpointUnreadable(path: file.path, reason: "its replay observations have \(observations.shape[1]) columns but its agent takes \(spaces.observationSize)")
         }
+        actionLow = spaces.actionLow
+        actionHigh = spaces.actionHigh
 
-        // Networks shaped by the configuration, then filled from the file (all-or-nothing;
-        // a tensor of another shape means the file and its configuration disagree).
-        var rng = RandomStream(seed: 0)
-        let observationSize = observations.shape[1], actionSize = actionLow.count
-        actor = MixturePolicyNetwork(
-            stateSize: observationSize, actionDimension: actionSize, componentCount: max(c.components, 1),
-            hiddenSizes: c.hiddenSizes,
-            squash: TanhSquash(lower: actionLow.map(Float.init), upper: actionHigh.map(Float.init)),
-            logStdBound: LogStdBound(lower: c.logStdMin, upper: c.logStdMax), namePrefix: "actor.", using: &rng)
-        critics = (1...2).map { j in
-            MLP(inputSize: observationSize + actionSize, hiddenSizes: c.hiddenSizes, outputSize: 1,
-                activation: .relu, namePrefix: "critic\(j).", using: &rng)
-        }
+        // Networks shaped by the configuration, then filled from the file (a tensor of
+        // another shape means the file and its configuration disagree).
         do {
-            try actor.parameters.load(from: archive)
-            for critic in critics { try critic.parameters.load(from: archive) }
-            let logAlpha = try archive.tensor("log_alpha", as: Float.self)
-            learnedTemperature = Double.exp(Double(logAlpha.scalars.first ?? 0))
+            let agent = try SACAgent.load(contents, spaces: spaces)
+            actor = agent.actor
+            critics = agent.critics
+            learnedTemperature = Double(agent.alpha)
         } catch {
-            throw .checkpointUnreadable(path: file.path, reason: "does not match its own configuration (K = \(c.components), hidden \(c.hiddenSizes), \(observationSize) observations, \(actionSize) actions): \(error.description)")
+            throw .checkpointUnreadable(path: file.path, reason: "does not match its own configuration (K = \(c.components), hidden \(c.hiddenSizes), \(spaces.observationSize) observations, \(spaces.actionLow.count) actions): \(error)")
         }
     }
 
