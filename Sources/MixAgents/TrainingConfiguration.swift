@@ -1,3 +1,5 @@
+import MixPolicy
+
 /// Which family of action distribution the actor uses.
 public enum PolicyKind: String, Codable, Sendable, CaseIterable {
     /// The tanh-squashed diagonal Gaussian of SAC (a mixture with one component).
@@ -18,14 +20,6 @@ public enum EstimatorKind: String, Codable, Sendable, CaseIterable {
     case hybrid
     /// Gumbel-softmax relaxation of the component choice (biased).
     case gumbel
-}
-
-/// The baseline subtracted in the likelihood-ratio estimators.
-public enum BaselineKind: String, Codable, Sendable, CaseIterable {
-    /// No baseline.
-    case none
-    /// The mean of the other samples of the same state.
-    case leaveOneOut = "leave-one-out"
 }
 
 /// How evaluation episodes choose actions.
@@ -59,7 +53,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Samples per component (MRP) or per state (LR): M.
     public var samples: Int = 1
     /// The baseline of the likelihood-ratio estimators (`lr`, `hybrid`).
-    public var baseline: BaselineKind = .none
+    public var baseline: Baseline = .none
     /// Gumbel-softmax temperature (only for the gumbel estimator).
     public var gumbelTemperature: Double = 1.0
     /// The run's seed: networks, actions, replay sampling, episode seeds and estimator

@@ -37,7 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Mixture components K (default 5 for a mixture).") var components: Int?
     @Option(help: "rp, mrp, lr, hybrid or gumbel (default rp for gaussian, mrp for mixture).") var estimator: EstimatorKind?
     @Option(help: "Samples per component (MRP) or per state (LR, hybrid).") var samples: Int?
-    @Option(help: "Baseline for LR and hybrid: none or leave-one-out.") var baseline: BaselineKind?
+    @Option(help: "Baseline for LR and hybrid: none or leave-one-out.") var baseline: Baseline?
     @Option(help: "Random seed.") var seed: UInt64?
     @Option(help: "Environment steps.") var steps: Int?
     @Option(help: "Evaluate every N steps (0: only at the end).") var evalEvery: Int?
@@ -138,7 +138,7 @@ struct TrainCommand: ParsableCommand {
 
 extension PolicyKind: ExpressibleByArgument {}
 extension EstimatorKind: ExpressibleByArgument {}
-extension BaselineKind: ExpressibleByArgument {}
+extension Baseline: ExpressibleByArgument {}
 extension EvaluationMode: ExpressibleByArgument {}
 
 /// `key=value` overrides of `config.json` options, applied through the JSON form so

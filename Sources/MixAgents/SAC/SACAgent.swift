@@ -134,7 +134,7 @@ public final class SACAgent {
     /// The estimator the configuration names.
     static func makeEstimator(_ c: TrainingConfiguration) throws(ConfigurationProblem) -> any GradientEstimator {
         let estimator: any GradientEstimator
-        let baseline: Baseline = c.baseline == .leaveOneOut ? .leaveOneOut : .none
+        let baseline = c.baseline
         switch c.estimator {
         case .rp: estimator = RPEstimator()
         case .mrp: estimator = MRPEstimator(samplesPerComponent: c.samples)
