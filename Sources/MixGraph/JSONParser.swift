@@ -210,3 +210,27 @@ struct JSONParser {
         return .number(v)
     }
 }
+
+/// `s` as a JSON string literal: quotes, backslashes and control characters escaped
+/// (`\n`, `\r`, `\t`, else `\u00XX`); everything else, non-ASCII included, as it is.
+/// The one JSON writer of the package (safetensors headers, sweep files).
+package func jsonQuoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 {
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}

@@ -36,7 +36,7 @@ public enum SafeTensors {
         var header = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let entries = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let entries = metadata.sorted { $0.key < $1.key }.map { "\(jsonQuoted($0.key)):\(jsonQuoted($0.value))" }
             fields.append("\"__metadata__\":{" + entries.joined(separator: ",") + "}")
         }
         var offset = 0
@@ -44,7 +44,7 @@ public enum SafeTensors {
         for t in sorted {
             let size = t.tensor.count * width
             let shape = t.tensor.shape.dims.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(t.name)):{\"dtype\":\"\(Scalar.dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
+            fields.append("\(jsonQuoted(t.name)):{\"dtype\":\"\(Scalar.dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         header += fields.joined(separator: ",") + "}"
@@ -150,27 +150,6 @@ public enum SafeTensors {
             throw malformed("the header indexes \(expected) data bytes but \(bodyLength) follow it")
         }
         return SafeTensorsArchive(path: path, metadata: metadata, entries: entries, bytes: bytes, dataStart: 8 + headerLength)
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -1,3 +1,4 @@
+import MixGraph
 import Foundation
 
 /// A JSON document as a value: what `config.json`, `status.json` and `plan.json` hold.
@@ -133,23 +134,6 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        out += jsonQuoted(s)
     }
 }
