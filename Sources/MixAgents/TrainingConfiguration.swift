@@ -110,6 +110,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// ``samples``, ``baseline`` and ``gumbelTemperature`` are not used, and resuming
     /// the run needs an estimator with the same description.
     public var customEstimator: String? = nil
+    /// Log the means of the update statistics (`alpha`, `critic_loss`, `entropy`, ...)
+    /// every N environment steps; nil means every 1000. (Optional so that configurations
+    /// written before it existed keep their meaning and their sweep run ids.)
+    public var logEvery: Int? = nil
 
     /// The defaults of DESIGN.md (a Gaussian SAC on Pendulum-v1 with RP).
     public init() {}
@@ -207,6 +211,7 @@ extension TrainingConfiguration {
         check(evalEvery >= 0, "eval_every", "must not be negative (0: evaluate only at the end), found \(evalEvery)")
         check(evalEpisodes >= 1, "eval_episodes", "must be at least 1, found \(evalEpisodes)")
         check(checkpointEvery >= 1, "checkpoint_every", "must be at least 1, found \(checkpointEvery)")
+        check((logEvery ?? 1) >= 1, "log_every", "must be at least 1 when set, found \(logEvery ?? 0)")
         return p
     }
 

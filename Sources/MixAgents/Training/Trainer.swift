@@ -37,7 +37,8 @@ public final class Trainer {
     var stepsAtStart = 0
 
     static let metricFiles = ["metrics.csv", "metrics.jsonl", "eval.csv"]
-    static let logEvery = 1_000
+    /// Update statistics are logged every this many steps unless the configuration says otherwise.
+    static let defaultLogEvery = 1_000
 
     var checkpointURL: URL { runDirectory.appendingPathComponent("checkpoints/latest.ckpt") }
 
@@ -250,7 +251,7 @@ public final class Trainer {
             if state.step > c.randomSteps || c.randomSteps == 0 {
                 for _ in 0..<c.updatesPerStep { try update() }
             }
-            if state.updateSamples > 0 && state.step % Trainer.logEvery == 0 { try logUpdates() }
+            if state.updateSamples > 0 && state.step % (c.logEvery ?? Trainer.defaultLogEvery) == 0 { try logUpdates() }
             if !evaluationPending && checkpointDue { try checkpoint() }
             reportProgress(force: false)
         }
