@@ -105,6 +105,10 @@ struct InconsistentEnvironment: Environment {
         let observation = [0.5, -0.5, 0.1]
         #expect(try loaded.act(observation, mode: .explore, using: &a) == trainer.agent.act(observation, mode: .explore, using: &b))
 
+        // The deterministic action needs no stream and equals act(... .evaluate(.mostLikely) ...).
+        #expect(try loaded.action(for: observation) == loaded.act(observation, mode: .evaluate(.mostLikely), using: &a))
+        #expect(throws: TrainingError.self) { _ = try loaded.action(for: [1]) }
+
         var pendulum = try makeEnvironment(id: "Pendulum-v1")
         let returns = try loaded.evaluate(on: &pendulum, episodes: 2, seed: 3)
         #expect(returns.count == 2 && returns.allSatisfy { $0.isFinite && $0 < 0 })

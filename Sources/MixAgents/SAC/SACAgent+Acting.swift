@@ -63,6 +63,19 @@ extension SACAgent {
         try act(batch: [observation], mode: mode, using: &rng)[0]
     }
 
+    /// The action an evaluation in `mode` takes for `observation`: by default the mean of
+    /// the most weighted component, squashed into the action box — deterministic, no
+    /// random stream needed. The sampling modes (``EvaluationMode/sampledComponent``,
+    /// ``EvaluationMode/stochastic``) draw from a stream of the agent's own, seeded from
+    /// the configuration and independent of training; pass a stream to
+    /// ``act(_:mode:using:)`` to control them.
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` if the
+    ///   observation's length is not ``observationSize``.
+    public func action(for observation: [Double], mode: EvaluationMode = .mostLikely) throws(TrainingError) -> [Double] {
+        try act(observation, mode: .evaluate(mode), using: &convenienceStream)
+    }
+
     /// Throws unless `environment` has this agent's observation size and action box.
     ///
     /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` or

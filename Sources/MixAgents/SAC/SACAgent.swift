@@ -64,6 +64,9 @@ public final class SACAgent {
     let twinCritics: TwinCritics
     let actingTape = Tape<Float>()
     var actingObservations = Tensor<Float>.zeros(Shape(1, 1))
+    /// The draws of ``action(for:mode:)`` in sampling modes: seeded from the configuration,
+    /// independent of ``rng``, not saved in checkpoints.
+    lazy var convenienceStream = RandomStream(seed: configuration.seed).split(0xAC7)
 
     /// A new agent for observations of `observationSize` and actions in the box
     /// `[actionLow, actionHigh]`. Network initialization draws from `rng`'s split streams.
