@@ -24,6 +24,9 @@
 /// let env = TimeLimit(Corridor(), maxEpisodeSteps: 100)
 /// ```
 ///
+/// Keep `id` an instance property (a `let` as above): a `static let id` on the type
+/// makes the compiler report a circular reference against this requirement.
+///
 /// Non-throwing implementations satisfy the throwing requirements. Environments that
 /// talk to another process (the Python bridge) throw ``EnvironmentError``.
 public protocol Environment {
