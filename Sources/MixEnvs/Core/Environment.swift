@@ -24,8 +24,9 @@
 /// let env = TimeLimit(Corridor(), maxEpisodeSteps: 100)
 /// ```
 ///
-/// Keep `id` an instance property (a `let` as above): a `static let id` on the type
-/// makes the compiler report a circular reference against this requirement.
+/// Keep `id` an instance property (a `let` as above) and give a type-level constant
+/// another name: with a `static let id` beside it, the conformance fails ("candidate
+/// references itself", "candidate operates on a type, not an instance").
 ///
 /// Non-throwing implementations satisfy the throwing requirements. Environments that
 /// talk to another process (the Python bridge) throw ``EnvironmentError``.
