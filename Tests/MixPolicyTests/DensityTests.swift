@@ -1,4 +1,5 @@
 import Foundation
+import MixTensor
 import MixPolicy
 import Testing
 
@@ -21,7 +22,7 @@ func policy<T: TensorScalar>(_ m: ReferenceMixture, as: T.Type = T.self) -> Stat
     @Test(arguments: [2, 3, 5])
     func squashedMixtureDensityIntegratesToOne(componentCount: Int) {
         let mixture = ReferenceProblems.mixture(componentCount: componentCount)
-        let rule = Quadrature.gaussLegendre(8)
+        let rule = GaussLegendre.rule(order: 8)
         let panels = 4000
         var nodes: [Double] = [], weights: [Double] = []
         for p in 0..<panels {
@@ -41,7 +42,7 @@ func policy<T: TensorScalar>(_ m: ReferenceMixture, as: T.Type = T.self) -> Stat
     @Test func unsquashedMixtureDensityIntegratesToOne() {
         let mixture = ReferenceProblems.mixture(componentCount: 4, squashed: false)
         let (lo, hi) = mixture.preSquashSupport
-        let rule = Quadrature.gaussLegendre(8)
+        let rule = GaussLegendre.rule(order: 8)
         let panels = 3000, h = (hi - lo) / Double(panels)
         var nodes: [Double] = [], weights: [Double] = []
         for p in 0..<panels {

@@ -1,11 +1,12 @@
 import Foundation
+import MixTensor
 import Testing
 
 /// The exact references the estimator tests rely on, checked against each other: two
 /// quadratures of the analytic gradient integrands and central differences of `J`.
 @Suite struct ReferenceQuadratureTests {
     @Test func gaussLegendreIsExactForPolynomials() {
-        let rule = Quadrature.gaussLegendre(8)
+        let rule = GaussLegendre.rule(order: 8)
         #expect(abs(rule.weights.reduce(0, +) - 2) < 1e-14)
         // x^14 is integrated exactly by the 8-point rule: 2 / 15.
         let integral = zip(rule.nodes, rule.weights).reduce(0.0) { $0 + $1.1 * pow($1.0, 14) }

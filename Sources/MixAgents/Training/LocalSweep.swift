@@ -77,7 +77,7 @@ public enum LocalSweep {
                 guard stored == expected else {
                     throw .runFolder(path: directory.path, reason: "holds a run with another configuration than run \(name) of this sweep; remove it or rename the run")
                 }
-                if let status = try? TrainingLog.read(runDirectory: directory).status, status.state == .finished {
+                if let status = TrainingStatus.read(runDirectory: directory), status.state == .finished {
                     outcomes[name] = .finished(finalReturn: status.finalReturn ?? .nan)
                     continue
                 }

@@ -29,6 +29,15 @@ public struct TrainingStatus: Codable, Sendable, Equatable {
         self.error = error
     }
 
+    /// The `status.json` of `runDirectory`; nil while the run is in progress, after a kill,
+    /// or if the file is not a status (read leniently: unknown fields are ignored).
+    package static func read(runDirectory: URL) -> TrainingStatus? {
+        guard let data = try? Data(contentsOf: runDirectory.appendingPathComponent("status.json")) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(TrainingStatus.self, from: data)
+    }
+
     /// The JSON text of `status.json` (snake_case keys, one line).
     func encoded() -> String {
         let encoder = JSONEncoder()
@@ -85,10 +94,7 @@ public struct TrainingLog: Sendable {
     ///   `config.json`, or a metric file that is not in the documented format.
     public static func read(runDirectory: URL) throws(TrainingError) -> TrainingLog {
         let configuration = try Trainer.readConfiguration(runDirectory)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let status = (try? Data(contentsOf: runDirectory.appendingPathComponent("status.json")))
-            .flatMap { try? decoder.decode(TrainingStatus.self, from: $0) }
+        let status = TrainingStatus.read(runDirectory: runDirectory)
         let evaluations = try rows(of: runDirectory.appendingPathComponent("eval.csv"),
                                    header: "step,episodes,return_mean,return_std,success_rate") { (f: [String]) -> EvaluationResult? in
             guard f.count == 5, let step = Int(f[0]), let episodes = Int(f[1]),

@@ -1,34 +1,5 @@
 import Foundation
-
-/// `status.json` of a run folder (docs/run-folder.md).
-package struct RunStatus: Sendable, Equatable {
-    /// `finished`, `failed` or `interrupted`.
-    package var state: String
-    /// The environment step reached.
-    package var step: Int?
-    /// The last evaluation return, if the run evaluated.
-    package var finalReturn: Double?
-    /// Why the run failed, for `failed`.
-    package var error: String?
-
-    /// A status with the given fields.
-    package init(state: String, step: Int? = nil, finalReturn: Double? = nil, error: String? = nil) {
-        self.state = state
-        self.step = step
-        self.finalReturn = finalReturn
-        self.error = error
-    }
-
-    /// Reads a `status.json` leniently (unknown fields are ignored); nil if it is not JSON
-    /// with a `state`.
-    package init?(json: JSONValue) {
-        guard let state = json["state"]?.stringValue else { return nil }
-        self.state = state
-        step = json["step"]?.doubleValue.map { Int($0) }
-        finalReturn = json["final_return"]?.doubleValue
-        error = json["error"]?.stringValue
-    }
-}
+import MixAgents
 
 /// A run's folder, read (never written) by the sweep: `mixrl train` owns its content.
 package struct RunFolder: Sendable {
@@ -56,13 +27,10 @@ package struct RunFolder: Sendable {
     package var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointFile.path) }
 
     /// The parsed `status.json`, if there is a readable one.
-    package func status() -> RunStatus? {
-        guard let data = FileManager.default.contents(atPath: statusFile.path), let json = JSONValue(parsing: data) else { return nil }
-        return RunStatus(json: json)
-    }
+    package func status() -> TrainingStatus? { TrainingStatus.read(runDirectory: url) }
 
     /// A run is finished exactly when its `status.json` says so.
-    package var isFinished: Bool { status()?.state == "finished" }
+    package var isFinished: Bool { status()?.state == .finished }
 
     /// The step of the last line of `metrics.csv` (reads only the file's last 4 KiB), for
     /// progress estimates.

@@ -194,7 +194,7 @@ package final class SweepRunner {
             record.seconds += Date().timeIntervalSince(a.started)
             record.exit = status.description
             let runStatus = runFolder.status()
-            if status == .exited(0) && runStatus?.state == "finished" {
+            if status == .exited(0) && runStatus?.state == .finished {
                 record.outcome = "finished"
                 record.error = nil
                 stepsDone += max(0, Double(a.run.configuration.steps - a.startStep))

@@ -1,4 +1,5 @@
 import Foundation
+import MixAgents
 
 /// One evaluation of a run (a row of `eval.csv`).
 package struct EvaluationPoint: Sendable, Equatable {
@@ -25,12 +26,12 @@ package struct RunResult: Sendable {
     /// The rows of `eval.csv`, by step.
     package var evaluations: [EvaluationPoint]
     /// The parsed `status.json`, if any.
-    package var status: RunStatus?
+    package var status: TrainingStatus?
     /// `wall_seconds` of the last line of `metrics.csv`.
     package var wallSeconds: Double?
 
     /// A result from its parts.
-    package init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: RunStatus?, wallSeconds: Double?) {
+    package init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: TrainingStatus?, wallSeconds: Double?) {
         self.id = id
         self.folder = folder
         self.configuration = configuration
@@ -40,7 +41,7 @@ package struct RunResult: Sendable {
     }
 
     /// Whether `status.json` says finished.
-    package var isFinished: Bool { status?.state == "finished" }
+    package var isFinished: Bool { status?.state == .finished }
 
     /// The last evaluation's mean return, or `final_return` of `status.json`.
     package var finalReturn: Double? { evaluations.last?.returnMean ?? status?.finalReturn }

@@ -1,4 +1,5 @@
 import Foundation
+import MixTensor
 
 /// A 1-D Gaussian mixture over the pre-squash point `u`, optionally squashed to
 /// `a = scale * tanh(u) + bias`, written independently of `MixPolicy` (plain `Double`
@@ -96,7 +97,7 @@ struct ExactSoftObjective: Sendable {
         let (lo, hi) = mixture.preSquashSupport
         let width = min(panelWidth, 0.1 * (s.min() ?? 1))
         let panels = Int(((hi - lo) / width).rounded(.up))
-        return Quadrature.compositeGaussLegendre(lower: lo, upper: hi, panels: panels, dimension: 1 + 3 * k) { u in
+        return GaussLegendre.integrate(lower: lo, upper: hi, panels: panels, dimension: 1 + 3 * k) { u in
             let f = softValue(u)
             let n = mixture.componentLogDensities(u).map { exp($0) }
             var p = 0.0

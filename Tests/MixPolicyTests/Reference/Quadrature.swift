@@ -1,56 +1,10 @@
 import Foundation
 
-/// Vector-valued quadrature rules in `Double`, written for the exact references of the
-/// estimator tests. Two independent families, so that each reference can be checked
-/// against the other: a composite Gauss-Legendre rule on equal panels, and adaptive
-/// Gauss-Kronrod (7-15) bisection.
+/// Adaptive Gauss-Kronrod (7-15) bisection in `Double`, for the exact references of the
+/// estimator tests: the second, independent family against which the composite
+/// Gauss-Legendre rule (`GaussLegendre` in MixTensor, also used by the variance
+/// benchmark) is checked.
 enum Quadrature {
-    /// Nodes and weights of the n-point Gauss-Legendre rule on [-1, 1], by Newton's
-    /// iteration on the Legendre recurrence (converges to machine precision).
-    static func gaussLegendre(_ n: Int) -> (nodes: [Double], weights: [Double]) {
-        var nodes = [Double](repeating: 0, count: n), weights = nodes
-        for i in 0..<(n + 1) / 2 {
-            var x = cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
-            var derivative = 0.0
-            for _ in 0..<100 {
-                // Legendre recurrence: afterwards p1 = P_n(x) and p0 = P_{n-1}(x).
-                var p0 = 1.0, p1 = x
-                if n >= 2 {
-                    for j in 2...n {
-                        let p2 = ((2 * Double(j) - 1) * x * p1 - (Double(j) - 1) * p0) / Double(j)
-                        p0 = p1; p1 = p2
-                    }
-                }
-                derivative = Double(n) * (x * p1 - p0) / (x * x - 1)
-                let step = p1 / derivative
-                x -= step
-                if abs(step) < 1e-16 { break }
-            }
-            nodes[i] = -x; nodes[n - 1 - i] = x
-            let w = 2 / ((1 - x * x) * derivative * derivative)
-            weights[i] = w; weights[n - 1 - i] = w
-        }
-        return (nodes, weights)
-    }
-
-    /// `int_lower^upper f` with `panels` equal panels of the `order`-point Gauss-Legendre rule.
-    static func compositeGaussLegendre(
-        lower: Double, upper: Double, panels: Int, order: Int = 8, dimension: Int,
-        _ f: (Double) -> [Double]
-    ) -> [Double] {
-        let rule = gaussLegendre(order)
-        let h = (upper - lower) / Double(panels)
-        var total = [Double](repeating: 0, count: dimension)
-        for p in 0..<panels {
-            let mid = lower + (Double(p) + 0.5) * h
-            for (x, w) in zip(rule.nodes, rule.weights) {
-                let v = f(mid + 0.5 * h * x)
-                for i in 0..<dimension { total[i] += 0.5 * h * w * v[i] }
-            }
-        }
-        return total
-    }
-
     // Gauss-Kronrod 7-15 on [-1, 1] (nodes for x >= 0; Piessens et al., QUADPACK).
     static let kronrodNodes: [Double] = [
         0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
