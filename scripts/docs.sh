@@ -235,9 +235,14 @@ elapsed=$((SECONDS - start))
 # DocC prints each problem as `warning: MESSAGE` followed by `  --> FILE:LINE:COL-...`
 # (older DocC: `FILE.md:LINE:COL: warning: MESSAGE` on one line); the same warning can
 # come once per module or per conforming type, so count distinct (location, message)
-# pairs. Locations are shown relative to this checkout.
-warnings=$(awk -v root="$PWD/" '
-    function short(s) { if (index(s, root) == 1) s = substr(s, length(root) + 1); return s }
+# pairs. Locations are shown relative to this checkout; DocC names the catalog's articles
+# relative to the catalog (`GettingStarted.md:9:80`) and other files by their full path.
+warnings=$(awk -v root="$PWD/" -v catalog="$catalog/" '
+    function short(s) {
+        if (index(s, root) == 1) return substr(s, length(root) + 1)
+        if (s !~ /^[\/(]/) return catalog s
+        return s
+    }
     pending != "" { loc = ($0 ~ /^ *--> /) ? $0 : "  --> (no location)"
                     sub(/^ *--> /, "", loc); sub(/-[0-9]+:[0-9]+$/, "", loc)
                     print short(loc) ": " pending; pending = "" }
