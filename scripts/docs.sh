@@ -235,12 +235,14 @@ elapsed=$((SECONDS - start))
 # DocC prints each problem as `warning: MESSAGE` followed by `  --> FILE:LINE:COL-...`
 # (older DocC: `FILE.md:LINE:COL: warning: MESSAGE` on one line); the same warning can
 # come once per module or per conforming type, so count distinct (location, message)
-# pairs. Locations are shown relative to this checkout; DocC names the catalog's articles
-# relative to the catalog (`GettingStarted.md:9:80`) and other files by their full path.
+# pairs. Locations are shown relative to this checkout: DocC names the catalog's articles
+# relative to the catalog (`GettingStarted.md:9:80`), other files under the current folder
+# relative to it (`Sources/MixEnvs/Core/Environment.swift:32:57`), the rest in full.
 warnings=$(awk -v root="$PWD/" -v catalog="$catalog/" '
-    function short(s) {
+    function short(s,    file) {
         if (index(s, root) == 1) return substr(s, length(root) + 1)
-        if (s !~ /^[\/(]/) return catalog s
+        file = s; sub(/:[0-9]+:[0-9]+$/, "", file)
+        if (s !~ /^[\/(]/ && (getline line < (catalog file)) >= 0) { close(catalog file); return catalog s }
         return s
     }
     pending != "" { loc = ($0 ~ /^ *--> /) ? $0 : "  --> (no location)"
