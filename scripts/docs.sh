@@ -143,7 +143,7 @@ for position, module in enumerate(modules):
     files = [f.strip() for s in sources for f in open(s) if f.strip()]
     newer = [f for f in files if os.path.exists(f) and os.path.getmtime(f) > built]
     if newer:
-        print(f"{module}: {len(newer)} source(s) changed after the build, e.g. {os.path.relpath(newer[0], root)}",
+        print(f"{module}: {len(newer)} source(s) changed after the build, e.g. {newer[0].removeprefix(root + '/')}",
               file=open(os.path.join(work, "stale"), "a"))
     if files and os.path.commonpath([files[0], root]) != root:
         with open(os.path.join(work, "elsewhere"), "w") as out:
