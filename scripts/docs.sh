@@ -137,8 +137,14 @@ for position, module in enumerate(modules):
     with open(os.path.join(work, f"{module}.deps"), "w") as out:
         out.write("".join(d + "\n" for d in deps))
 
-    # Stale doc comments: a source of the module newer than its .swiftmodule.
-    built = os.path.getmtime(os.path.join(binary, "Modules", f"{module}.swiftmodule"))
+    # Stale doc comments: a source of the module newer than everything its last compile
+    # wrote (its .swiftmodule, .swiftdoc, .swiftsourceinfo, objects): the build has not
+    # run since that edit.
+    outputs = [os.path.join(binary, "Modules", f"{module}.{ext}") for ext in ("swiftmodule", "swiftdoc", "swiftsourceinfo")]
+    objects = os.path.join(binary, f"{module}.build")
+    if os.path.isdir(objects):
+        outputs += [os.path.join(objects, f) for f in os.listdir(objects)]
+    built = max(os.path.getmtime(f) for f in outputs if os.path.isfile(f))
     sources = [a[1:] for a in args if a.startswith("@") and a.endswith("/sources")]
     files = [f.strip() for s in sources for f in open(s) if f.strip()]
     newer = [f for f in files if os.path.exists(f) and os.path.getmtime(f) > built]
@@ -190,20 +196,24 @@ run_extract() {
         -module-cache-path "$PWD/$scratch/ModuleCache" \
         -output-dir "$work/symbols/$module" "${flags[@]}" >"$work/$module.extract.log" 2>&1
 }
+failed=()
+run_extract "${modules[0]}" || failed+=("${modules[0]}")
 pids=()
-for module in "${modules[@]}"; do
+for module in "${modules[@]:1}"; do
     run_extract "$module" &
     pids+=("$!")
-    [ "${#pids[@]}" -gt 1 ] || wait "${pids[0]}" || true
 done
-status=0
-for i in "${!modules[@]}"; do
-    wait "${pids[$i]}" || { status=$?; echo "docs: swift-symbolgraph-extract failed for ${modules[$i]}:" >&2; cat "$work/${modules[$i]}.extract.log" >&2; }
+for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed+=("${modules[$((i + 1))]}")
+done
+for module in "${failed[@]}"; do
+    echo "docs: swift-symbolgraph-extract failed for $module:" >&2
+    cat "$work/$module.extract.log" >&2
 done
 for module in "${modules[@]}"; do
     { echo "== swift-symbolgraph-extract $module"; cat "$work/$module.extract.log"; } >>"$log"
 done
-[ "$status" -eq 0 ] || exit 1
+[ "${#failed[@]}" -eq 0 ] || exit 1
 
 # 2. One archive per module, with the arguments the plugin passes in combined mode.
 for module in "${modules[@]}"; do
