@@ -80,6 +80,7 @@ mkdir -p "$work/archives"
 # modules (the plugin passes only a target's direct dependencies to docc: a link from
 # MixAgents to MixTensor must fail here as it fails there), and whether its sources
 # changed after the build (its doc comments would then be stale).
+echo "== swift package dump-package" >>"$log"
 swift package --scratch-path "$scratch" dump-package >"$work/package.json" 2>>"$log" || {
     tail -n 20 "$log" >&2; echo "docs: swift package dump-package failed; log: $log" >&2; exit 1; }
 python3 - "$description" "$binary" "$work" "$PWD" "${modules[@]}" <<'PY' || exit 2
@@ -210,6 +211,7 @@ for module in "${failed[@]}"; do
     echo "docs: swift-symbolgraph-extract failed for $module:" >&2
     cat "$work/$module.extract.log" >&2
 done
+echo "== symbol graphs extracted at $((SECONDS - start))s" >>"$log"
 for module in "${modules[@]}"; do
     { echo "== swift-symbolgraph-extract $module"; cat "$work/$module.extract.log"; } >>"$log"
 done
@@ -221,7 +223,7 @@ for module in "${modules[@]}"; do
     inputs=()
     [ "$module" != MixRL ] || inputs+=("$catalog")
     for dep in "${deps[@]}"; do inputs+=(--dependency "$work/archives/$dep.doccarchive"); done
-    echo "== docc convert $module${deps[*]:+ (dependencies: ${deps[*]})}" >>"$log"
+    echo "== docc convert $module${deps[*]:+ (dependencies: ${deps[*]})} at $((SECONDS - start))s" >>"$log"
     "$docc" convert "${inputs[@]}" --emit-lmdb-index \
         --fallback-display-name "$module" --fallback-bundle-identifier "$module" \
         --additional-symbol-graph-dir "$work/symbols/$module" \
@@ -233,7 +235,7 @@ done
 
 # 3. The combined archive, with the plugin's synthesized landing page (the package's name,
 # kind "Package").
-echo "== docc merge" >>"$log"
+echo "== docc merge at $((SECONDS - start))s" >>"$log"
 archives=()
 for module in "${modules[@]}"; do archives+=("$work/archives/$module.doccarchive"); done
 "$docc" merge "${archives[@]}" --output-path "$archive" \
@@ -241,6 +243,7 @@ for module in "${modules[@]}"; do archives+=("$work/archives/$module.doccarchive
     status=$?; tail -n 40 "$log" >&2
     echo "docs: docc merge failed (exit $status); full log: $log" >&2; exit "$status"; }
 elapsed=$((SECONDS - start))
+echo "== done at ${elapsed}s" >>"$log"
 
 # DocC prints each problem as `warning: MESSAGE` followed by `  --> FILE:LINE:COL-...`
 # (older DocC: `FILE.md:LINE:COL: warning: MESSAGE` on one line); the same warning can
