@@ -248,7 +248,8 @@ echo "== done at ${elapsed}s" >>"$log"
 # DocC prints each problem as `warning: MESSAGE` followed by `  --> FILE:LINE:COL-...`
 # (older DocC: `FILE.md:LINE:COL: warning: MESSAGE` on one line); the same warning can
 # come once per module or per conforming type, so count distinct (location, message)
-# pairs. Locations are shown relative to this checkout: DocC names the catalog's articles
+# pairs. Only docc's sections of the log count (SwiftPM's or the extractor's own
+# warnings are not DocC's). Locations are shown relative to this checkout: DocC names the catalog's articles
 # relative to the catalog (`GettingStarted.md:9:80`), other files under the current folder
 # relative to it (`Sources/MixEnvs/Core/Environment.swift:32:57`), the rest in full.
 warnings=$(awk -v root="$PWD/" -v catalog="$catalog/" '
@@ -261,6 +262,8 @@ warnings=$(awk -v root="$PWD/" -v catalog="$catalog/" '
     pending != "" { loc = ($0 ~ /^ *--> /) ? $0 : "  --> (no location)"
                     sub(/^ *--> /, "", loc); sub(/-[0-9]+:[0-9]+$/, "", loc)
                     print short(loc) ": " pending; pending = "" }
+    /^== / { indocc = ($0 ~ /^== docc /); next }
+    !indocc { next }
     /^warning: / { pending = substr($0, 10); next }
     /\.md:[0-9]+:[0-9]+: warning: / { print short($0) }
     END { if (pending != "") print "(no location): " pending }
