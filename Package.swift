@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // MixRL: Soft Actor-Critic with Gaussian-mixture policies, on OpenBLAS.
-// The layers and their rules are in DESIGN.md (the team's shared copy); data flows up,
-// nothing below imports anything above.
+// The layers and their rules: docs/architecture.md; data flows up, nothing below
+// imports anything above.
 import PackageDescription
 
 let package = Package(
@@ -38,13 +38,16 @@ let package = Package(
             name: "mixrl",
             dependencies: ["MixRL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "MixTensorTests", dependencies: ["MixTensor"]),
-        .testTarget(name: "MixGraphTests", dependencies: ["MixGraph"]),
-        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy"]),
-        .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs"]),
+        // Shared by the test targets: test tiers (fast / integration), the virtualenv, the
+        // mixrl executable, scratch folders. Not part of any product.
+        .target(name: "MixTestSupport", path: "Tests/Support"),
+        .testTarget(name: "MixTensorTests", dependencies: ["MixTensor", "MixTestSupport"]),
+        .testTarget(name: "MixGraphTests", dependencies: ["MixGraph", "MixTestSupport"]),
+        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixTestSupport"]),
+        .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs", "MixTestSupport"]),
         // Golden/ is read through #filePath (and rewritten by MIXRL_UPDATE_GOLDEN=1), not bundled.
-        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents"], exclude: ["Golden"]),
-        .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments"]),
-        .testTarget(name: "MixRLTests", dependencies: ["MixRL"]),
+        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents", "MixTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments", "MixTestSupport"]),
+        .testTarget(name: "MixRLTests", dependencies: ["MixRL", "MixTestSupport"]),
     ]
 )

@@ -37,7 +37,7 @@ public enum EvaluationMode: String, Codable, Sendable, CaseIterable {
 /// Everything that determines a training run. Encoded as JSON (snake_case keys) into
 /// each run's `config.json`; sweeps produce it, `mixrl train --config` reads it.
 ///
-/// Defaults are those of DESIGN.md (the SAC paper and its common implementations);
+/// Defaults are those of docs/architecture.md (the SAC paper and its common implementations);
 /// ``preset(for:)`` gives per-environment overrides.
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Environment identifier (`Pendulum-v1`, `gym:HalfCheetah-v5`, `dmc:cheetah-run`, ...).
@@ -50,10 +50,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var components: Int = 1
     /// The built-in gradient estimator of the actor (ignored when ``customEstimator`` is set).
     public var estimator: EstimatorKind = .rp
-    /// Samples per component (MRP) or per state (LR): M.
-    public var samples: Int = 1
-    /// The baseline of the likelihood-ratio estimators (`lr`, `hybrid`).
-    public var baseline: Baseline = .none
+    /// Samples per component (MRP) or per state (LR, hybrid): M. `nil` means the
+    /// estimator's fair default, ``resolvedSamples``: 1 for RP, MRP and Gumbel; for LR and
+    /// hybrid max(K, 2), so that they spend as many critic evaluations per state as MRP
+    /// (K) and a leave-one-out baseline exists.
+    public var samples: Int? = nil
+    /// The baseline of the likelihood-ratio estimators (`lr`, `hybrid`). `nil` means
+    /// ``resolvedBaseline``: leave-one-out for LR and hybrid (without a baseline the score
+    /// is multiplied by Q's offset across states and the gradient is mostly noise), none
+    /// for the others. LR without a baseline is there when asked for by name (`none`).
+    public var baseline: Baseline? = nil
     /// Gumbel-softmax temperature (only for the gumbel estimator).
     public var gumbelTemperature: Double = 1.0
     /// The run's seed: networks, actions, replay sampling, episode seeds and estimator
@@ -115,11 +121,41 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// written before it existed keep their meaning and their sweep run ids.)
     public var logEvery: Int? = nil
 
-    /// The defaults of DESIGN.md (a Gaussian SAC on Pendulum-v1 with RP).
+    /// The defaults of docs/architecture.md (a Gaussian SAC on Pendulum-v1 with RP).
     public init() {}
 
+    /// ``samples`` if set, else the estimator's fair default (see ``samples``).
+    public var resolvedSamples: Int {
+        if let samples { return samples }
+        switch estimator {
+        case .lr, .hybrid: return max(components, 2)
+        case .rp, .mrp, .gumbel: return 1
+        }
+    }
+
+    /// ``baseline`` if set, else leave-one-out for LR and hybrid and none for the others.
+    public var resolvedBaseline: Baseline {
+        if let baseline { return baseline }
+        switch estimator {
+        case .lr, .hybrid: return .leaveOneOut
+        case .rp, .mrp, .gumbel: return .none
+        }
+    }
+
+    /// The configuration with ``samples`` and ``baseline`` made explicit, as a run records
+    /// it in `config.json` (so a later change of the defaults cannot change its meaning).
+    public func resolvingEstimatorDefaults() -> TrainingConfiguration {
+        var c = self
+        if customEstimator == nil {
+            c.samples = resolvedSamples
+            c.baseline = resolvedBaseline
+        }
+        return c
+    }
+
     /// The defaults with the overrides known to work for `environment`
-    /// (Pendulum-v1 learns in 20k steps with learning rate 1e-3).
+    /// (Pendulum-v1 learns in 20k steps with learning rate 1e-3; the bandits in 3k pulls
+    /// with 64x64 networks and learning rate 3e-3).
     public static func preset(for environment: String) -> TrainingConfiguration {
         var c = TrainingConfiguration()
         c.environment = environment
@@ -135,6 +171,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case "MountainCarContinuous-v0":
             c.steps = 50_000
             c.evalEvery = 5_000
+        case "BimodalBandit-v0", "AsymmetricBimodalBandit-v0", "StochasticBimodalBandit-v0":
+            // One-step episodes: the critic only has to fit r(a), so a few thousand pulls
+            // with small networks and a larger learning rate learn in seconds.
+            c.steps = 3_000
+            c.randomSteps = 200
+            c.batchSize = 64
+            c.hiddenSizes = [64, 64]
+            c.actorLearningRate = 3e-3
+            c.criticLearningRate = 3e-3
+            c.temperatureLearningRate = 3e-3
+            c.evalEvery = 500
+            c.evalEpisodes = 100
+            c.checkpointEvery = 1_000
         default:
             break
         }
@@ -187,9 +236,12 @@ extension TrainingConfiguration {
         case .lr:
             break
         }
+        let samples = resolvedSamples, baseline = resolvedBaseline
         check(samples >= 1, "samples", "must be at least 1, found \(samples)")
         check(customEstimator != nil || baseline == .none || ((estimator == .lr || estimator == .hybrid) && samples >= 2), "baseline",
-              "leave-one-out needs estimator lr or hybrid with samples >= 2, found estimator \(estimator.rawValue) with samples \(samples)")
+              self.baseline == nil
+                ? "leave-one-out (the default baseline of \(estimator.rawValue)) needs samples >= 2, found samples \(samples); set baseline none to train without a baseline"
+                : "leave-one-out needs estimator lr or hybrid with samples >= 2, found estimator \(estimator.rawValue) with samples \(samples)")
         check(gumbelTemperature > 0 && gumbelTemperature.isFinite, "gumbel_temperature", "must be a positive number, found \(gumbelTemperature)")
         check(steps >= 1, "steps", "must be at least 1, found \(steps)")
         check(randomSteps >= 0, "random_steps", "must not be negative, found \(randomSteps)")

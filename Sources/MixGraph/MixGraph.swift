@@ -1,4 +1,4 @@
-// The MixGraph layer; see DESIGN.md and docs/graph.md. Reverse-mode differentiation
+// The MixGraph layer; see docs/architecture.md and docs/graph.md. Reverse-mode differentiation
 // (`Tape`), layers (`Linear`, `MLP`), `Adam`, and safetensors files.
 @_exported import MixTensor
 

@@ -1,4 +1,4 @@
-// The MixPolicy layer; see DESIGN.md and docs/estimators.md.
+// The MixPolicy layer; see docs/architecture.md and docs/estimators.md.
 //
 // - Numerics/: the numerically delicate pieces, one place each (the tanh squash and its
 //   log-Jacobian, the log-std bound, the mixture log-density with its log-sum-exp).

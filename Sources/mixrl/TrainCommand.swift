@@ -27,24 +27,26 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train SAC with a Gaussian or mixture policy.",
         discussion: """
         Starts from the environment's preset (Pendulum-v1: 20k steps, learning rate 1e-3) and \
-        DESIGN.md's defaults; flags and --set override them. SIGINT or SIGTERM checkpoint the \
+        the defaults of docs/architecture.md; flags and --set override them. SIGINT or SIGTERM checkpoint the \
         run and exit (130 or 143); --resume DIR continues it exactly.
         """)
 
     @Option(help: "Environment id: Pendulum-v1, MountainCarContinuous-v0, BimodalBandit-v0, gym:ID, dmc:DOMAIN-TASK, metaworld:TASK.")
     var env: String?
     @Option(help: "gaussian or mixture.") var policy: PolicyKind?
-    @Option(help: "Mixture components K (default 5 for a mixture).") var components: Int?
+    @Option(parsing: .unconditional, help: "Mixture components K (default 5 for a mixture).") var components: Int?
     @Option(help: "rp, mrp, lr, hybrid or gumbel (default rp for gaussian, mrp for mixture).") var estimator: EstimatorKind?
-    @Option(help: "Samples per component (MRP) or per state (LR, hybrid).") var samples: Int?
-    @Option(help: "Baseline for LR and hybrid: none or leave-one-out.") var baseline: Baseline?
-    @Option(help: "Random seed.") var seed: UInt64?
-    @Option(help: "Environment steps.") var steps: Int?
-    @Option(help: "Evaluate every N steps (0: only at the end).") var evalEvery: Int?
-    @Option(help: "Episodes per evaluation.") var evalEpisodes: Int?
+    @Option(parsing: .unconditional, help: "Samples per component (MRP, default 1) or per state (LR and hybrid, default max(K, 2): equal critic cost with MRP).") var samples: Int?
+    @Option(help: "Baseline for LR and hybrid: leave-one-out (default) or none.") var baseline: Baseline?
+    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Environment steps.") var steps: Int?
+    @Option(parsing: .unconditional, help: "Evaluate every N steps (0: only at the end).") var evalEvery: Int?
+    @Option(parsing: .unconditional, help: "Episodes per evaluation.") var evalEpisodes: Int?
     @Option(help: "most-likely, sampled-component, highest-q or stochastic.") var evalMode: EvaluationMode?
-    @Option(help: "Checkpoint every N steps.") var checkpointEvery: Int?
-    @Option(help: "Learning rate of actor, critics and temperature.") var learningRate: Double?
+    @Option(parsing: .unconditional, help: "Checkpoint every N steps.") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Learning rate of actor, critics and temperature.") var learningRate: Double?
+    @Option(parsing: .unconditional, help: "A fixed entropy temperature alpha (default: learned, towards the target entropy -d).")
+    var alpha: Double?
     @Option(help: "Python module the bridge imports first (repeatable), e.g. myosuite.") var envImport: [String] = []
     @Option(name: .customLong("set"), help: "Any option of config.json as key=value (repeatable), e.g. --set batch_size=128.")
     var overrides: [String] = []
@@ -54,9 +56,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print plain progress lines even on a terminal.") var plain = false
     @Option(help: "Cores per update: 2 runs the twin critics side by side (bit-identical results; see `mixrl bench sac`).")
     var threads = 1
+    /// For tests of crash recovery: the process stops itself (SIGSTOP) once this many steps
+    /// are done, so that a test can SIGKILL it at a known point between checkpoints.
+    @Option(help: .hidden) var debugPauseAtStep: Int?
 
     func validate() throws {
-        if resume != nil && (out != nil || env != nil || config != nil || !overrides.isEmpty) {
+        if resume != nil && (out != nil || env != nil || config != nil || !overrides.isEmpty || alpha != nil) {
             throw ValidationError("--resume continues a run with its own configuration; it takes no other options")
         }
         if resume == nil && out == nil { throw ValidationError("--out DIR is required (the run folder to create)") }
@@ -90,6 +95,11 @@ struct TrainCommand: ParsableCommand {
         if let evalMode { c.evalMode = evalMode }
         if let checkpointEvery { c.checkpointEvery = checkpointEvery }
         if let learningRate { (c.actorLearningRate, c.criticLearningRate, c.temperatureLearningRate) = (learningRate, learningRate, learningRate) }
+        if let alpha {
+            guard alpha > 0 && alpha.isFinite else { throw ValidationError("--alpha must be a positive number, got \(alpha)") }
+            c.learnTemperature = false
+            c.initialTemperature = alpha
+        }
         c.environmentImports += envImport
         if !overrides.isEmpty { c = try ConfigurationOverrides.apply(overrides, to: c) }
         if let problem = c.problems.first { throw ValidationError("invalid configuration: \(problem)") }
@@ -120,7 +130,15 @@ struct TrainCommand: ParsableCommand {
         let c = trainer.configuration
         display.message("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
         do {
-            switch try trainer.run(stopRequested: { receivedStopSignal.load(ordering: .relaxed) != 0 }) {
+            var paused = false
+            let stopRequested = {
+                if let pauseStep = debugPauseAtStep, !paused, trainer.currentStep == pauseStep {
+                    paused = true
+                    raise(SIGSTOP)
+                }
+                return receivedStopSignal.load(ordering: .relaxed) != 0
+            }
+            switch try trainer.run(stopRequested: stopRequested) {
             case .finished(let finalReturn):
                 display.finish("finished: final evaluation return \(String(format: "%.2f", finalReturn))")
             case .interrupted(let step):
@@ -150,7 +168,7 @@ enum ConfigurationOverrides {
         guard var object = try JSONSerialization.jsonObject(with: encoder.encode(c)) as? [String: Any] else {
             throw ValidationError("internal: configuration is not a JSON object")
         }
-        let known = Set(object.keys).union(["target_entropy", "gradient_clip_norm"])
+        let known = Set(object.keys).union(["target_entropy", "gradient_clip_norm", "samples", "baseline", "log_every"])
         for assignment in assignments {
             guard let eq = assignment.firstIndex(of: "=") else {
                 throw ValidationError("--set \(assignment): expected key=value")

@@ -1,21 +1,22 @@
 import Foundation
 import Testing
 import MixAgents
+import MixTestSupport
 
 /// The `mixrl` executable built beside the test bundle (scripts/test.sh builds it first).
 func mixrlExecutable() throws -> URL {
-    let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-    var dir = exe.deletingLastPathComponent()
-    // The test runner lives in <build>/<config>/ or inside a bundle below it.
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("mixrl")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
     struct Missing: Error, CustomStringConvertible {
         var description: String { "the mixrl executable was not found beside the test bundle: run `swift build` first" }
     }
-    throw Missing()
+    guard let path = TestEnvironment.mixrlExecutable() else { throw Missing() }
+    return URL(fileURLWithPath: path)
+}
+
+/// Whether process `pid` is stopped (state `T` in /proc/PID/stat).
+func isStopped(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
 }
 
 func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
@@ -42,10 +43,12 @@ func waitForExit(_ p: Process, seconds: Double) -> Bool {
     return false
 }
 
-@Suite(.serialized) struct KillAndResumeTests {
-    /// SIGKILL at an arbitrary step after the first checkpoint (no chance to save), then
-    /// `--resume`: metrics, evaluations and parameters end bit-identical to a run that
-    /// was never interrupted.
+@Suite(.serialized, .integration) struct KillAndResumeTests {
+    /// SIGKILL at step 1234, between the checkpoints of steps 1000 and 1500 (no chance to
+    /// save; 234 steps of logs past the checkpoint), then `--resume`: metrics, evaluations
+    /// and parameters end bit-identical to a run that was never interrupted. The victim
+    /// stops itself at that step (a hidden `--debug-pause-at-step`), so the kill lands at
+    /// the same point on every machine, however loaded.
     @Test func sigkillThenResumeEqualsUninterruptedRun() throws {
         let mixrl = try mixrlExecutable()
         let dir = try temporaryDirectory()
@@ -61,13 +64,13 @@ func waitForExit(_ p: Process, seconds: Double) -> Bool {
 
         let straight = dir.appendingPathComponent("straight"), killed = dir.appendingPathComponent("killed")
         let reference = try launch(mixrl, ["train", "--config", config.path, "--out", straight.path, "--plain"])
-        let victim = try launch(mixrl, ["train", "--config", config.path, "--out", killed.path, "--plain"])
-        // Wait for the first checkpoint, then a little more, then kill without warning.
-        let ckpt = killed.appendingPathComponent("checkpoints/latest.ckpt")
-        let deadline = Date().addingTimeInterval(300)
-        while !FileManager.default.fileExists(atPath: ckpt.path) && victim.isRunning && Date() < deadline { usleep(20_000) }
-        usleep(UInt32.random(in: 50_000...400_000))
-        #expect(victim.isRunning, "the run finished before it could be killed; lengthen it")
+        let victim = try launch(mixrl, ["train", "--config", config.path, "--out", killed.path, "--plain",
+                                        "--debug-pause-at-step", "1234"])
+        // Wait (up to ten minutes: only a hang takes that long) until it has stopped itself.
+        let deadline = Date().addingTimeInterval(600)
+        while !isStopped(victim.processIdentifier) && victim.isRunning && Date() < deadline { usleep(20_000) }
+        try #require(isStopped(victim.processIdentifier), "the run did not reach step 1234 (running: \(victim.isRunning))")
+        #expect(FileManager.default.fileExists(atPath: killed.appendingPathComponent("checkpoints/latest.ckpt").path))
         kill(victim.processIdentifier, SIGKILL)
         try #require(waitForExit(victim, seconds: 60), "mixrl train survived SIGKILL for 60 s")
         #expect(victim.terminationReason == .uncaughtSignal)
@@ -91,14 +94,16 @@ func waitForExit(_ p: Process, seconds: Double) -> Bool {
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("run")
         let p = try launch(mixrl, ["train", "--out", run.path, "--steps", "50000000", "--set", "random_steps=50000000", "--eval-every", "0", "--plain"])
-        let metrics = run.appendingPathComponent("config.json")
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: metrics.path) && Date() < deadline { usleep(20_000) }
-        usleep(300_000)
+        // config.json is written after the signal handlers are installed, so from then on
+        // SIGTERM asks for a clean stop. (Ten minutes: only a hang takes that long.)
+        let config = run.appendingPathComponent("config.json")
+        let deadline = Date().addingTimeInterval(600)
+        while !FileManager.default.fileExists(atPath: config.path) && p.isRunning && Date() < deadline { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: config.path), "mixrl train did not start the run")
         kill(p.processIdentifier, SIGTERM)
         // Checkpointing a run this small takes well under a second; a minute means the
         // signal was lost (blocked or ignored).
-        try #require(waitForExit(p, seconds: 60), "mixrl train did not exit within 60 s of SIGTERM")
+        try #require(waitForExit(p, seconds: 300), "mixrl train did not exit within 300 s of SIGTERM")
         #expect(p.terminationStatus == 143)
         #expect(try fileText(run, "status.json").contains("\"interrupted\""))
         #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/latest.ckpt").path))

@@ -175,7 +175,7 @@ struct InconsistentEnvironment: Environment {
         let run = dir.appendingPathComponent("run")
         let outcome = try Trainer.start(configuration: c, runDirectory: run).run(stopRequested: { false })
         let log = try TrainingLog.read(runDirectory: run)
-        #expect(log.configuration == c)
+        #expect(log.configuration == c.resolvingEstimatorDefaults())
         #expect(log.evaluations.map(\.step) == [1_000, 2_000])
         #expect(outcome == .finished(finalReturn: log.evaluations.last?.returnMean ?? 0))
         #expect(log.status == TrainingStatus(state: .finished, step: 2_000, finalReturn: log.evaluations.last?.returnMean, error: nil))

@@ -1,40 +1,14 @@
 import Foundation
 import Testing
+import MixTestSupport
 import MixAgents
 import MixTensor
 
-/// The Python interpreter of the project's virtualenv (built by scripts/setup.sh).
-func venvPython() -> String {
-    let venv = ProcessInfo.processInfo.environment["MIXRL_VENV"] ?? (NSHomeDirectory() + "/.cache/mixrl/venv")
-    return venv + "/bin/python"
-}
-
-/// Runs a Python snippet in the virtualenv and returns its standard output.
-func runPython(_ code: String, arguments: [String] = []) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: venvPython())
-    p.arguments = ["-c", code] + arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 {
-        Issue.record("python failed: \(String(decoding: errData, as: UTF8.self))")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mixrl-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+/// A fresh temporary directory; the caller removes it.
+func temporaryDirectory() throws -> URL { try TestEnvironment.temporaryDirectory() }
 
 @Suite struct LoggingTests {
-    @Test func tensorBoardEventsReadBackWithTensorBoard() throws {
+    @Test(.needsVenv) func tensorBoardEventsReadBackWithTensorBoard() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         do {
@@ -62,7 +36,7 @@ func temporaryDirectory() throws -> URL {
             for e in acc.Scalars(tag):
                 print(tag, e.step, e.value)
         """
-        let out = try runPython(script, arguments: [dir.path])
+        let out = try TestEnvironment.runPython(script, arguments: [dir.path])
         let lines = out.split(separator: "\n").map(String.init)
         #expect(lines == [
             "eval/return_mean 20 -150.75",

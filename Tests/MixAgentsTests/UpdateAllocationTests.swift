@@ -34,8 +34,8 @@ import MixTensor
         await #expect(processExitsWith: .success) {
             let agent = makeUpdateAgent(components: 3)
             let batch = randomUpdateBatch()
-            for _ in 0..<2 { _ = try? agent.update(batch: batch) }
-            let gemms = GemmLog.recording { _ = try? agent.update(batch: batch) }.gemms
+            for _ in 0..<2 { updateOrExit(agent, batch) }
+            let gemms = GemmLog.recording { updateOrExit(agent, batch) }.gemms
             let weightGradients = gemms.filter { $0.transposeA && !$0.transposeB }.count
             exit(gemms.count == 45 && weightGradients == 9 ? 0 : 1)
         }
@@ -79,14 +79,23 @@ func refill(_ b: inout ReplayBatch, using rng: inout RandomStream) {
     b.terminated.withUnsafeMutablePointer { p in for i in 0..<updateBatchSize { p[i] = rng.uniform() < 0.2 ? 1 : 0 } }
 }
 
+/// One update; an update that throws ends the exit test's child with status 99, so a
+/// failing update can never pass as "allocated nothing".
+func updateOrExit(_ agent: SACAgent, _ batch: ReplayBatch) {
+    do { try agent.update(batch: batch) } catch {
+        FileHandle.standardError.write(Data("update failed: \(error)\n".utf8))
+        exit(99)
+    }
+}
+
 /// Tensor buffers allocated by 10 updates after 3 warm-up updates, the batch refilled
 /// in place before each.
 func steadyStateBuffersPerUpdates(components k: Int, parallelism: SACAgent.Parallelism = .serial) -> Int {
     let agent = makeUpdateAgent(components: k, parallelism: parallelism)
     var batch = randomUpdateBatch()
     var rng = RandomStream(seed: 5)
-    for _ in 0..<3 { refill(&batch, using: &rng); _ = try? agent.update(batch: batch) }
+    for _ in 0..<3 { refill(&batch, using: &rng); updateOrExit(agent, batch) }
     let before = AllocationCounter.bufferCount
-    for _ in 0..<10 { refill(&batch, using: &rng); _ = try? agent.update(batch: batch) }
+    for _ in 0..<10 { refill(&batch, using: &rng); updateOrExit(agent, batch) }
     return AllocationCounter.bufferCount - before
 }

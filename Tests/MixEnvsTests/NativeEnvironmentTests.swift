@@ -2,10 +2,11 @@ import Foundation
 import MixEnvs
 import MixTensor
 import Testing
+import MixTestSupport
 
 /// Native Swift environments against Gymnasium's own implementation, run from the
 /// bridge's virtualenv: same initial state on both sides, same actions.
-@Suite struct NativeVersusGymnasium {
+@Suite(.needsVenv) struct NativeVersusGymnasium {
     static let seeds: [UInt64] = [0, 1, 2, 3]
     static let steps = 600
 

@@ -9,7 +9,9 @@ import MixExperiments
 /// every `checkpoint_every` steps and on SIGTERM (then exits 143), truncates its logs to
 /// the checkpoint when resuming, and appends `start|resume|finish|fail|interrupt ID STEP`
 /// lines to `FAKE_LEDGER`. Seeds listed in `FAKE_FAIL_SEEDS` always fail at step 2; seeds in
-/// `FAKE_FLAKY_SEEDS` fail once (marker files in `FAKE_STATE`).
+/// `FAKE_FLAKY_SEEDS` fail once (marker files in `FAKE_STATE`). While the file `FAKE_HOLD`
+/// exists, a run waits after its first step (until the file goes or a signal comes), so
+/// that a test can interrupt runs at a known point however loaded the machine is.
 enum FakeTrain {
     static let script = #"""
     #!/bin/bash
@@ -70,6 +72,7 @@ enum FakeTrain {
         echo "$step,5,$((step * 10 - 1000 + seed * 7 + k * 3)),1.5," >> "$out/eval.csv"
       fi
       if [ $((step % ckpt)) -eq 0 ]; then checkpoint; fi
+      while [ -n "${FAKE_HOLD:-}" ] && [ -e "${FAKE_HOLD:-}" ] && [ "$term" = 0 ]; do sleep 0.02; done
       if [ "$term" = 1 ]; then
         checkpoint
         status "{\"state\":\"interrupted\",\"step\":$step}"

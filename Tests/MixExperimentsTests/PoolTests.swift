@@ -4,6 +4,7 @@ import Glibc
 #endif
 import MixExperiments
 import Testing
+import MixTestSupport
 
 /// A sweep in a fresh temporary folder, run with the fake `train`.
 struct PoolFixture: Sendable {
@@ -16,6 +17,15 @@ struct PoolFixture: Sendable {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         launcher = try FakeTrain.install(in: root)
         ledger = root.appendingPathComponent("ledger")
+        hold = root.appendingPathComponent("hold")
+    }
+
+    /// While this file exists, fake runs wait after their first step (see `FakeTrain`).
+    let hold: URL
+
+    /// Makes fake runs wait after their first step (`true`) or lets them go on.
+    func holdRuns(_ on: Bool) {
+        if on { _ = FileManager.default.createFile(atPath: hold.path, contents: nil) } else { try? FileManager.default.removeItem(at: hold) }
     }
 
     /// Removes the fixture's folder (kept when MIXRL_KEEP_TEST_FILES is set, for debugging).
@@ -67,7 +77,8 @@ struct PoolFixture: Sendable {
         var options = SweepRunner.Options()
         options.jobs = spec.jobs
         options.retries = retries
-        options.environment = ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.02", "FAKE_STATE": root.path].merging(environment) { $1 }
+        options.environment = ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.02", "FAKE_STATE": root.path,
+                               "FAKE_HOLD": hold.path].merging(environment) { $1 }
         return try SweepRunner(plan: plan, folder: folder, launcher: launcher, options: options, progress: progress).run(interrupt: interrupt)
     }
 
@@ -121,7 +132,7 @@ struct PoolFixture: Sendable {
         p.executableURL = URL(fileURLWithPath: mixrl)
         p.arguments = ["sweep", spec, "--no-report", "--progress-interval", "0.5"] + (realTrain ? [] : ["--train-command", launcher.executable])
         p.environment = ProcessInfo.processInfo.environment.merging(
-            ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.05", "FAKE_STATE": root.path]) { $1 }
+            ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.05", "FAKE_STATE": root.path, "FAKE_HOLD": hold.path]) { $1 }
         let log = root.appendingPathComponent("pool-\(UUID().uuidString.prefix(4)).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -145,7 +156,8 @@ struct PoolFixture: Sendable {
 /// Records events; optionally triggers an interrupt once runs have made progress.
 final class Recorder: SweepProgressReporter {
     var events: [String] = []
-    var interruptWhenRunning: (SweepInterrupt, Int)?
+    /// Triggers the interrupt at the first tick where the condition holds.
+    var interruptWhen: (SweepInterrupt, () -> Bool)?
 
     func report(_ event: SweepEvent) {
         switch event {
@@ -154,17 +166,17 @@ final class Recorder: SweepProgressReporter {
         case .runEnded(let run, let record, _): events.append("\(record.outcome) \(run.id)")
         case .interrupting: events.append("interrupting")
         case .waitingForEarlierProcess: events.append("waiting")
-        case .tick(let s):
-            if let (interrupt, running) = interruptWhenRunning, s.running >= running, s.finished == 0, s.elapsed > 0.4 {
+        case .tick:
+            if let (interrupt, condition) = interruptWhen, condition() {
                 interrupt.trigger(SIGINT)
-                interruptWhenRunning = nil
+                interruptWhen = nil
             }
         case .finished: events.append("finished")
         }
     }
 }
 
-@Suite(.serialized) struct PoolTests {
+@Suite(.serialized, .integration) struct PoolTests {
     @Test func runsEveryRunOnceThenSkipsFinishedRuns() throws {
         let f = try PoolFixture()
         defer { f.remove() }
@@ -262,10 +274,12 @@ final class Recorder: SweepProgressReporter {
             done.signal()
         }
         first.start()
-        #expect(PoolFixture.wait(10) { f.count("start") >= 1 })
+        f.holdRuns(true)  // the first pool cannot finish before the second is tried
+        #expect(PoolFixture.wait(300) { f.count("start") >= 1 })
         #expect(throws: SweepError.self) { try f.run(spec) }
         interrupt.trigger(SIGTERM)
-        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(done.wait(timeout: .now() + 300) == .success)
+        f.holdRuns(false)
         // Once the first pool has ended, the folder is free again.
         #expect(try f.run(spec).allFinished)
     }
@@ -279,10 +293,14 @@ final class Recorder: SweepProgressReporter {
         let (_, plan, referenceFolder) = try f.load(reference)
         try FileManager.default.removeItem(at: f.ledger)
 
+        // The runs wait after their first step until the interrupt has come, so exactly
+        // the two running ones are interrupted, on any machine.
+        f.holdRuns(true)
         let interrupt = SweepInterrupt()
         let recorder = Recorder()
-        recorder.interruptWhenRunning = (interrupt, 2)
+        recorder.interruptWhen = (interrupt, { f.count("start") >= 2 })
         let stopped = try f.run(spec, interrupt: interrupt, progress: recorder)
+        f.holdRuns(false)
         #expect(stopped.interruptedBy == SIGINT)
         #expect(stopped.count("interrupted") == 2, "\(stopped.runs.map(\.outcome))")
         #expect(stopped.count("pending") == 4)
@@ -307,17 +325,20 @@ final class Recorder: SweepProgressReporter {
         let (_, plan, referenceFolder) = try f.load(reference)
         try FileManager.default.removeItem(at: f.ledger)
 
+        // The runs wait after their first step, so the signal finds two of them running.
+        // (Waits are hang guards: they return as soon as their condition holds.)
+        f.holdRuns(true)
         let pool = try f.startPool(mixrl, spec: spec)
-        #expect(PoolFixture.wait(20) { f.count("start") >= 2 })
-        usleep(300_000)
+        #expect(PoolFixture.wait(300) { f.count("start") >= 2 })
         kill(pool.processIdentifier, SIGINT)
-        #expect(PoolFixture.wait(20) { !pool.isRunning })
+        #expect(PoolFixture.wait(300) { !pool.isRunning })
         #expect(pool.terminationStatus == 130)
-        #expect(f.count("interrupt") >= 1)
-        #expect(f.count("finish") < 6)
+        #expect(f.count("interrupt") == 2)
+        #expect(f.count("finish") == 0)
 
+        f.holdRuns(false)
         let restart = try f.startPool(mixrl, spec: spec)
-        #expect(PoolFixture.wait(60) { !restart.isRunning })
+        #expect(PoolFixture.wait(600) { !restart.isRunning })
         #expect(restart.terminationStatus == 0)
         let (_, _, folder) = try f.load(spec)
         for run in plan.runs { #expect(f.count("finish", run.id) == 1) }
@@ -335,14 +356,15 @@ final class Recorder: SweepProgressReporter {
         let (_, plan, referenceFolder) = try f.load(reference)
         try FileManager.default.removeItem(at: f.ledger)
 
+        f.holdRuns(true)
         let pool = try f.startPool(mixrl, spec: spec)
-        #expect(PoolFixture.wait(20) { f.count("start") >= 2 })
-        usleep(300_000)
+        #expect(PoolFixture.wait(300) { f.count("start") >= 2 })
         kill(pool.processIdentifier, SIGKILL)
-        #expect(PoolFixture.wait(20) { !pool.isRunning })
+        #expect(PoolFixture.wait(300) { !pool.isRunning })
+        f.holdRuns(false)
         // Restart at once: the orphaned runs still hold their locks; the new pool waits for them.
         let restart = try f.startPool(mixrl, spec: spec)
-        #expect(PoolFixture.wait(60) { !restart.isRunning })
+        #expect(PoolFixture.wait(600) { !restart.isRunning })
         #expect(restart.terminationStatus == 0)
         // The orphans got SIGTERM (parent-death signal) and checkpointed.
         #expect(f.count("interrupt") >= 2)
@@ -387,22 +409,22 @@ final class Recorder: SweepProgressReporter {
             return path
         }
         let reference = try f.startPool(mixrl, spec: try writeSpec("reference"), realTrain: true)
-        #expect(PoolFixture.wait(120) { !reference.isRunning })
+        #expect(PoolFixture.wait(900) { !reference.isRunning })
         #expect(reference.terminationStatus == 0)
 
         let spec = try writeSpec("interrupted")
         let runs = f.root.appendingPathComponent("interrupted/runs")
         let pool = try f.startPool(mixrl, spec: spec, realTrain: true)
         // Interrupt once a run has logged some training.
-        #expect(PoolFixture.wait(60) {
+        #expect(PoolFixture.wait(900) {
             let folders = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
             return folders.contains { RunFolder(url: runs.appendingPathComponent($0)).lastLoggedStep() ?? 0 >= 150 }
         })
         kill(pool.processIdentifier, SIGINT)
-        #expect(PoolFixture.wait(60) { !pool.isRunning })
+        #expect(PoolFixture.wait(300) { !pool.isRunning })
         #expect(pool.terminationStatus == 130)
         let restart = try f.startPool(mixrl, spec: spec, realTrain: true)
-        #expect(PoolFixture.wait(120) { !restart.isRunning })
+        #expect(PoolFixture.wait(900) { !restart.isRunning })
         #expect(restart.terminationStatus == 0)
 
         let plan = try SweepSpec.load(path: spec).plan()

@@ -2,6 +2,7 @@ import Foundation
 import MixAgents
 import MixExperiments
 import Testing
+import MixPolicy
 
 /// Parses `text` and plans it; returns the error it must throw.
 func rejection(_ text: String, overrides: [String] = []) -> SweepSpecError? {
@@ -251,9 +252,16 @@ let baseSpec = """
 
     @Test func defaultSweepPlans() throws {
         let plan = try DefaultSweep.spec().plan()
-        #expect(plan.runs.count == 15)
+        #expect(plan.runs.count == 9)
         #expect(Set(plan.runs.map(\.configuration.environment)) == ["Pendulum-v1"])
         #expect(plan.runs.allSatisfy { $0.configuration.problems.isEmpty })
+        // The LR rows are the fair LR: as many critic evaluations per state as MRP (M = K)
+        // and a leave-one-out baseline, written explicitly into each run's configuration.
+        let lr = plan.runs.filter { $0.configuration.estimator == .lr }
+        #expect(lr.count == 3)
+        #expect(lr.allSatisfy { $0.configuration.samples == 5 && $0.configuration.baseline == .leaveOneOut })
+        let mrp = plan.runs.filter { $0.configuration.estimator == .mrp }
+        #expect(mrp.allSatisfy { $0.configuration.samples == 1 && $0.configuration.baseline == Baseline.none })
     }
 }
 

@@ -1,42 +1,13 @@
 import Foundation
 import MixGraph
 import Testing
+import MixTestSupport
 
 /// A fresh temporary directory, removed by the caller.
 func makeScratchDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("mixgraph-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
-}
-
-/// The virtualenv's Python (numpy + safetensors), built by scripts/setup.sh.
-/// `MIXRL_SKIP_VENV=1` (Swift-only work) disables the tests that need it.
-enum Venv {
-    static let skipped = ProcessInfo.processInfo.environment["MIXRL_SKIP_VENV"] == "1"
-    static var python: String {
-        let venv = ProcessInfo.processInfo.environment["MIXRL_VENV"] ?? (NSHomeDirectory() + "/.cache/mixrl/venv")
-        return venv + "/bin/python"
-    }
-
-    /// Runs `code` with `arguments`; returns stdout, records an issue naming stderr on failure.
-    static func run(_ code: String, _ arguments: [String]) throws -> String {
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            Issue.record("no Python at \(python): run scripts/setup.sh (or set MIXRL_VENV, or MIXRL_SKIP_VENV=1)")
-            return ""
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", code] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { Issue.record("python failed: \(String(decoding: errors, as: UTF8.self))") }
-        return String(decoding: output, as: UTF8.self)
-    }
 }
 
 @Suite("safetensors")
@@ -91,11 +62,11 @@ struct SafeTensorsTests {
         #expect(try SafeTensors.read(path).entries["0.weight"]?.dtype == "F64")
     }
 
-    @Test(.enabled(if: !Venv.skipped)) func fileWrittenByPythonLoads() throws {
+    @Test(.needsVenv) func fileWrittenByPythonLoads() throws {
         let dir = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("py.safetensors").path
-        _ = try Venv.run("""
+        _ = try TestEnvironment.runPython("""
             import sys, numpy as np
             from safetensors.numpy import save_file
             save_file({
@@ -105,7 +76,7 @@ struct SafeTensorsTests {
                 "scale": np.array([[1e-300, -2.0], [3.0, np.pi]], dtype=np.float64),
                 "steps": np.array([1, 2, 3], dtype=np.int64),
             }, sys.argv[1], metadata={"format": "np", "source": "python"})
-            """, [path])
+            """, arguments: [path])
         let archive = try SafeTensors.read(path)
         #expect(archive.metadata == ["format": "np", "source": "python"])
         let w = try archive.tensor("fc1.weight", as: Float.self, shape: Shape(2, 3))
@@ -124,14 +95,14 @@ struct SafeTensorsTests {
         #expect(layer.weight.value == w)
     }
 
-    @Test(.enabled(if: !Venv.skipped)) func fileWrittenHereLoadsInPython() throws {
+    @Test(.needsVenv) func fileWrittenHereLoadsInPython() throws {
         var rng = RandomStream(seed: 3)
         let net = MLP<Float>(inputSize: 3, hiddenSizes: [4], outputSize: 2, using: &rng)
         let dir = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("net.safetensors").path
         try net.parameters.save(to: path, metadata: ["format": "pt"])
-        let output = try Venv.run("""
+        let output = try TestEnvironment.runPython("""
             import sys
             from safetensors import safe_open
             with safe_open(sys.argv[1], framework="np") as f:
@@ -139,7 +110,7 @@ struct SafeTensorsTests {
                 for k in sorted(f.keys()):
                     t = f.get_tensor(k)
                     print(k, t.dtype, list(t.shape), " ".join(v.hex() for v in t.astype(float).ravel()))
-            """, [path])
+            """, arguments: [path])
         var expected = ["pt"]
         for p in net.parameters.sorted(by: { $0.name < $1.name }) {
             expected.append("\(p.name) float32 \(p.value.shape.dims) " + p.value.scalars.map { Double($0).hexLiteral }.joined(separator: " "))

@@ -1,6 +1,7 @@
 import Foundation
 import MixRL
 import Testing
+import MixTestSupport
 
 /// Every public symbol of the library carries a documentation comment (issue #9).
 ///
@@ -11,7 +12,7 @@ import Testing
 /// public symbol without a `///` comment of its own. Compiler-synthesized members
 /// (`!=`, `Codable` conformances, default implementations inherited from the standard
 /// library) are not checked: there is no source to comment.
-@Suite struct PublicDocumentationTests {
+@Suite(.integration) struct PublicDocumentationTests {
     /// The modules whose public symbols must all be documented.
     ///
     /// To enforce it for another library module (MixAgents), add its name here: the test

@@ -7,7 +7,7 @@ extension SACAgent {
     public enum ActingMode: Sendable, Equatable {
         /// A sample from the policy (exploration during training).
         case explore
-        /// The deterministic action of an evaluation mode (DESIGN.md: the most weighted
+        /// The deterministic action of an evaluation mode (docs/architecture.md: the most weighted
         /// component's squashed mean by default).
         case evaluate(EvaluationMode)
     }

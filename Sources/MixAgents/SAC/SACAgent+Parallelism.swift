@@ -35,7 +35,7 @@ extension SACAgent {
             self.threads = max(1, threads)
         }
 
-        /// One thread: the default (DESIGN.md: OpenBLAS single-threaded).
+        /// One thread: the default (docs/architecture.md: OpenBLAS single-threaded).
         public static let serial = Parallelism(kind: .blas, threads: 1)
 
         /// The OpenBLAS thread count the update runs with.

@@ -71,7 +71,7 @@ public final class SACAgent {
     /// A new agent for observations of `observationSize` and actions in the box
     /// `[actionLow, actionHigh]`. Network initialization draws from `rng`'s split streams.
     ///
-    /// Sets OpenBLAS to ``parallelism``'s thread count (one: DESIGN.md's default, since
+    /// Sets OpenBLAS to ``parallelism``'s thread count (one: the default of docs/architecture.md, since
     /// SAC's small products lose with threads); set ``parallelism`` to use more cores.
     ///
     /// - Parameters:
@@ -137,12 +137,12 @@ public final class SACAgent {
     /// The estimator the configuration names.
     static func makeEstimator(_ c: TrainingConfiguration) throws(ConfigurationProblem) -> any GradientEstimator {
         let estimator: any GradientEstimator
-        let baseline = c.baseline
+        let samples = c.resolvedSamples, baseline = c.resolvedBaseline
         switch c.estimator {
         case .rp: estimator = RPEstimator()
-        case .mrp: estimator = MRPEstimator(samplesPerComponent: c.samples)
-        case .lr: estimator = LREstimator(samples: c.samples, baseline: baseline)
-        case .hybrid: estimator = HybridEstimator(samples: c.samples, baseline: baseline)
+        case .mrp: estimator = MRPEstimator(samplesPerComponent: samples)
+        case .lr: estimator = LREstimator(samples: samples, baseline: baseline)
+        case .hybrid: estimator = HybridEstimator(samples: samples, baseline: baseline)
         case .gumbel: estimator = GumbelSoftmaxEstimator(temperature: c.gumbelTemperature)
         }
         do { try estimator.validate(componentCount: c.components) }

@@ -73,6 +73,7 @@ public enum LocalSweep {
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
                 var expected = configuration
                 expected.customEstimator = custom?.description
+                expected = expected.resolvingEstimatorDefaults()  // as Trainer.start wrote it
                 let stored = try Trainer.readConfiguration(directory)
                 guard stored == expected else {
                     throw .runFolder(path: directory.path, reason: "holds a run with another configuration than run \(name) of this sweep; remove it or rename the run")

@@ -66,6 +66,8 @@ public final class Trainer {
             configuration.customEstimator = estimator.description
             do { try estimator.validate(componentCount: configuration.components) } catch { throw .estimator(error) }
         }
+        // config.json records the estimator's options explicitly (M and the baseline).
+        configuration = configuration.resolvingEstimatorDefaults()
         do { try configuration.validate() } catch { throw .configuration(error) }
         let fm = FileManager.default
         let configURL = runDirectory.appendingPathComponent("config.json")
@@ -230,6 +232,9 @@ public final class Trainer {
     }
 
     var wallSeconds: Double { state.wallSecondsBefore + Date().timeIntervalSince(startTime) }
+
+    /// The environment steps taken so far.
+    package var currentStep: Int { state.step }
 
     /// Trains until the configured number of steps, or until `stopRequested()` returns
     /// true (checked every step; then the run checkpoints and returns `.interrupted`).

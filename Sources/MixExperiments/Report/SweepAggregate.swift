@@ -80,7 +80,7 @@ package struct SweepAggregate: Sendable {
         environments = envs
 
         // Options that vary between configurations of one environment, beyond the main three.
-        let main: Set<String> = ["environment", "policy", "components", "estimator", "seed"]
+        let main: Set<String> = ["environment", "policy", "components", "estimator", "samples", "baseline", "seed"]
         var extras: [String: [String]] = [:]
         for env in envs {
             let configs = order.compactMap { groups[$0]?.first?.configuration }.filter { $0["environment"]?.description == env }
@@ -101,8 +101,18 @@ package struct SweepAggregate: Sendable {
         let components = Int(config["components"]?.doubleValue ?? 1)
         let estimator = config["estimator"]?.description ?? "?"
         let extraText = extras.map { "\($0)=\(config[$0]?.description ?? "")" }.joined(separator: " ")
-        let family = ([policy, estimator].joined(separator: " · ") + (extraText.isEmpty ? "" : " " + extraText))
-        let label = (policy == "gaussian" && components == 1 ? "gaussian" : "\(policy) K=\(components)") + " · " + estimator
+        // The estimator's options are part of its name in a report: LR without a baseline
+        // and LR with one are different estimators. (M follows K by default, so the
+        // family label, one series across K, names only the baseline.)
+        let samples = Int(config["samples"]?.doubleValue ?? 1)
+        let baselineName = config["baseline"]?.description == "leave-one-out" ? "leave-one-out" : "no baseline"
+        let (estimatorLabel, estimatorFamily): (String, String) = switch estimator {
+        case "lr", "hybrid": ("\(estimator) (M=\(samples), \(baselineName))", "\(estimator) (\(baselineName))")
+        case "mrp" where samples != 1: ("mrp (M=\(samples) per component)", "mrp (M=\(samples) per component)")
+        default: (estimator, estimator)
+        }
+        let family = ([policy, estimatorFamily].joined(separator: " · ") + (extraText.isEmpty ? "" : " " + extraText))
+        let label = (policy == "gaussian" && components == 1 ? "gaussian" : "\(policy) K=\(components)") + " · " + estimatorLabel
             + (extraText.isEmpty ? "" : " " + extraText)
 
         let evaluated = runs.filter { !$0.evaluations.isEmpty }

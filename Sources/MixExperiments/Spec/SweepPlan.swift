@@ -177,7 +177,8 @@ extension SweepSpec {
         for (setting, value) in all { object[setting.key] = value }
         let configuration: TrainingConfiguration
         do {
-            configuration = try JSONValue.object(object).decode(TrainingConfiguration.self)
+            // Explicit estimator options (M, the baseline), as the run's config.json has them.
+            configuration = try JSONValue.object(object).decode(TrainingConfiguration.self).resolvingEstimatorDefaults()
         } catch {
             throw SweepSpecError("\(origin): the values do not form a configuration: \(error)", key: originKey, at: originLocation)
         }

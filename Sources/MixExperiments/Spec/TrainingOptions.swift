@@ -1,5 +1,6 @@
 import Foundation
 import MixAgents
+import MixPolicy
 
 /// The type of a training option as a spec writes it.
 package indirect enum OptionType: Sendable, Equatable, CustomStringConvertible {
@@ -128,6 +129,7 @@ package enum TrainingOptions {
         if t == Int?.self { return .optional(.integer) }
         if t == Double?.self { return .optional(.real) }
         if t == String?.self { return .optional(.string) }
+        if t == Baseline?.self { return .optional(.choice(caseNames(Baseline.self))) }
         if let e = t as? any (CaseIterable & Encodable).Type { return .choice(caseNames(e)) }
         return nil
     }

@@ -1,4 +1,4 @@
-/// How a policy turns its distribution into an action outside training (DESIGN.md:
+/// How a policy turns its distribution into an action outside training (docs/architecture.md:
 /// evaluation acts with the mean of the most weighted component).
 public enum ActionSelection: String, Sendable, Hashable, CaseIterable, Codable {
     /// `scale * tanh(mu_k*) + bias` for the component `k*` with the largest weight.
