@@ -162,6 +162,11 @@ public struct ReplayBuffer: Sendable {
     /// looks a field up. All fields are checked before any is copied.
     package mutating func restore(count: Int, nextIndex: Int,
                                  tensor: (String) throws(CheckpointError) -> Tensor<Float>) throws(CheckpointError) {
+        // A run extended to a larger budget gets a larger buffer (its capacity is
+        // min(replay_capacity, steps)). A buffer that was exactly full (its index wrapped
+        // to 0, rows in order) then continues after its last row, as the longer run would.
+        var nextIndex = nextIndex
+        if count > 0 && count < capacity && nextIndex == 0 { nextIndex = count }
         guard count >= 0 && count <= capacity && nextIndex >= 0 && nextIndex < capacity
                 && (count == capacity || nextIndex == count) else {
             throw CheckpointError.mismatch("replay buffer counters count=\(count) next=\(nextIndex) for capacity \(capacity)")
