@@ -134,7 +134,7 @@ public struct TrainingLog: Sendable {
                 else if name == "return_stochastic_std" { result.returnStochasticStandardDeviation = value }
                 else if name.hasPrefix("mode_mass_"), let i = Int(name.dropFirst("mode_mass_".count)) { masses.append((i, value)) }
             }
-            result.modeMasses = masses.sorted { $0.0 < $1.0 }.map(\.1)
+            result.modeMasses = masses.sorted { $0.0 < $1.0 }.map { $0.1 }
             return result
         }
     }

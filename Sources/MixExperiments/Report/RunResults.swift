@@ -109,7 +109,7 @@ package enum RunResultLoader {
         let massColumns = header.indices.compactMap { i -> (mode: Int, column: Int)? in
             guard header[i].hasPrefix("mode_mass_"), let mode = Int(header[i].dropFirst("mode_mass_".count)) else { return nil }
             return (mode, i)
-        }.sorted { $0.mode < $1.mode }.map(\.column)
+        }.sorted { $0.mode < $1.mode }.map { $0.column }
         var points: [Int: EvaluationPoint] = [:]
         for row in lines.dropFirst() where row.count > max(stepColumn, returnColumn) {
             guard let step = Int(row[stepColumn]), let r = Double(row[returnColumn]) else { continue }

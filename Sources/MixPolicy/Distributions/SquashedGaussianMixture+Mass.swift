@@ -70,7 +70,7 @@ extension SquashedGaussianMixture {
         let sigma = (0..<k).map { j in (0..<d).map { Double.exp(Double(logStds[row + j * d + $0])) } }
         return SquashedMixtureMass.probability(
             weights: (0..<k).map { Double(weights[state * k + $0]) }, means: mu, standardDeviations: sigma,
-            scale: squash.map { $0.scale.scalars.map(Double.init) }, bias: squash.map { $0.bias.scalars.map(Double.init) },
+            scale: squash.map { $0.scale.scalars.map { Double($0) } }, bias: squash.map { $0.bias.scalars.map { Double($0) } },
             low: low, high: high)
     }
 }
