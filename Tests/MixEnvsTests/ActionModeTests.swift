@@ -6,7 +6,8 @@ import Testing
 @Suite struct ActionModeTests {
     @Test func banditsDeclareTheirBumpsAsModes() throws {
         let bandit = try makeEnvironment(id: "BimodalBandit-v0")
-        #expect(bandit.declaredActionModes == [ActionMode(center: [-1], halfWidth: 0.15), ActionMode(center: [1], halfWidth: 0.15)])
+        // Near: within three bump widths (3 * 0.05).
+        #expect(bandit.declaredActionModes == [ActionMode(center: [-1], halfWidth: 3 * 0.05), ActionMode(center: [1], halfWidth: 3 * 0.05)])
         let asymmetric = try makeEnvironment(id: "AsymmetricBimodalBandit-v0")
         #expect(asymmetric.declaredActionModes.map(\.center) == [[-1], [1]])
         // Tasks without declared modes have none.
@@ -26,7 +27,7 @@ import Testing
         #expect(TimeLimit(erased, maxEpisodeSteps: 1).declaredActionModes == modes)
         // RescaleAction maps [-2, 2] onto [-1, 1]: centres ±0.5, half-width halved.
         let rescaled = try RescaleAction(bandit)
-        #expect(rescaled.declaredActionModes == [ActionMode(center: [-0.5], halfWidth: 0.075), ActionMode(center: [0.5], halfWidth: 0.075)])
+        #expect(rescaled.declaredActionModes == [ActionMode(center: [-0.5], halfWidth: 3 * 0.05 / 2), ActionMode(center: [0.5], halfWidth: 3 * 0.05 / 2)])
         #expect(rescaled.baseAction(rescaled.declaredActionModes[1].center) == [1])
     }
 
