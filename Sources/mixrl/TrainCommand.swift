@@ -61,8 +61,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: .hidden) var debugPauseAtStep: Int?
 
     func validate() throws {
-        if resume != nil && (out != nil || env != nil || config != nil || !overrides.isEmpty || alpha != nil) {
-            throw ValidationError("--resume continues a run with its own configuration; it takes no other options")
+        if resume != nil {
+            // A resumed run keeps its configuration; only its budget may grow (--steps).
+            let given: [(String, Bool)] = [
+                ("--out", out != nil), ("--env", env != nil), ("--config", config != nil), ("--set", !overrides.isEmpty),
+                ("--policy", policy != nil), ("--components", components != nil), ("--estimator", estimator != nil),
+                ("--samples", samples != nil), ("--baseline", baseline != nil), ("--seed", seed != nil),
+                ("--eval-every", evalEvery != nil), ("--eval-episodes", evalEpisodes != nil), ("--eval-mode", evalMode != nil),
+                ("--checkpoint-every", checkpointEvery != nil), ("--learning-rate", learningRate != nil),
+                ("--alpha", alpha != nil), ("--env-import", !envImport.isEmpty),
+            ]
+            let refused = given.filter(\.1).map(\.0)
+            if !refused.isEmpty {
+                throw ValidationError("--resume continues a run with its own configuration; \(refused.joined(separator: ", ")) would change it (only --steps, to extend the run, --threads and --plain go with --resume)")
+            }
         }
         if resume == nil && out == nil { throw ValidationError("--out DIR is required (the run folder to create)") }
     }
@@ -115,7 +127,7 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         do {
             if let resume {
-                trainer = try Trainer.resume(runDirectory: URL(fileURLWithPath: resume))
+                trainer = try Trainer.resume(runDirectory: URL(fileURLWithPath: resume), extendingTo: steps)
             } else {
                 trainer = try Trainer.start(configuration: try resolvedConfiguration(),
                                             runDirectory: URL(fileURLWithPath: out ?? "run"))
@@ -128,6 +140,14 @@ struct TrainCommand: ParsableCommand {
         let display = ProgressLine(plain: plain)
         trainer.onProgress = { display.show($0) }
         let c = trainer.configuration
+        if resume != nil {
+            display.message(trainer.currentStep > 0
+                ? "resumed from step \(trainer.currentStep) (its last checkpoint)"
+                : "no checkpoint had been written yet: the run starts again from step 0")
+        }
+        if c.steps <= c.randomSteps {
+            display.message("warning: steps (\(c.steps)) <= random_steps (\(c.randomSteps)): this run acts at random throughout and makes no gradient update")
+        }
         display.message("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
         do {
             var paused = false

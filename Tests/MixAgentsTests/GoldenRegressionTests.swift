@@ -149,6 +149,7 @@ import MixTestSupport
         let golden = try Self.measure()
         let perturbed = try Self.measure(perturbation)
         let worst = Self.deviation(perturbed, from: golden)
+        print("golden-perturbation \(perturbation): largest deviation \(worst.relative) at \(worst.key)")
         #expect(worst.relative > 10 * Self.tolerance, "\(perturbation): the largest deviation is only \(worst.relative) (at \(worst.key))")
     }
 }

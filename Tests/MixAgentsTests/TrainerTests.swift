@@ -132,3 +132,34 @@ func parameterBits(_ agent: SACAgent) -> [[UInt32]] {
         }
     }
 }
+
+/// Extending a finished run (`Trainer.resume(..., extendingTo:)`, `mixrl train --resume DIR
+/// --steps N`) gives the run that the larger budget would have given from the start.
+@Suite(.serialized) struct RunExtensionTests {
+    @Test func extendedRunEqualsTheLongerRun() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var short = smallConfiguration(policy: .mixture, seed: 5)
+        short.steps = 800
+        short.evalEvery = 400
+        short.checkpointEvery = 400
+        var long = short
+        long.steps = 1_200
+        let a = dir.appendingPathComponent("extended"), b = dir.appendingPathComponent("long")
+        _ = try Trainer.start(configuration: short, runDirectory: a).run()
+        let extended = try Trainer.resume(runDirectory: a, extendingTo: 1_200)
+        #expect(extended.currentStep == 800 && extended.configuration.steps == 1_200)
+        _ = try extended.run()
+        _ = try Trainer.start(configuration: long, runDirectory: b).run()
+        #expect(try metricsWithoutTime(a) == metricsWithoutTime(b))
+        #expect(try fileText(a, "eval.csv") == fileText(b, "eval.csv"))
+        #expect(try Trainer.readConfiguration(a) == Trainer.readConfiguration(b))
+        let x = try Trainer.resume(runDirectory: a), y = try Trainer.resume(runDirectory: b)
+        #expect(parameterBits(x.agent) == parameterBits(y.agent))
+        // Shrinking is refused, naming the option.
+        #expect { _ = try Trainer.resume(runDirectory: a, extendingTo: 900) } throws: { error in
+            guard case TrainingError.configuration(let problem) = error else { return false }
+            return problem.key == "steps" && problem.message.contains("only be extended")
+        }
+    }
+}

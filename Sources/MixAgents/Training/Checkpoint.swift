@@ -113,7 +113,10 @@ package enum Checkpoint {
     /// Loads the networks, temperature, optimizer moments, random stream and update count
     /// of `contents` into `agent` (whose configuration must be the checkpoint's).
     static func load(_ contents: Contents, into agent: SACAgent) throws(CheckpointError) {
-        guard contents.configuration == agent.configuration else {
+        // The budget (`steps`) is the one option a resume may change (extending a run).
+        var written = contents.configuration
+        written.steps = agent.configuration.steps
+        guard written == agent.configuration else {
             throw .mismatch("the checkpoint was written by a run with another configuration than \(contents.path)'s folder holds")
         }
         let archive = contents.archive

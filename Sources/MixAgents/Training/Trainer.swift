@@ -127,17 +127,33 @@ public final class Trainer {
     ///   - environmentOptions: how bridged environments are started.
     ///   - estimator: the custom estimator the run was started with, if any (matched by
     ///     description).
+    ///   - steps: extends the run to this many environment steps (at least its current
+    ///     budget; `nil` keeps it). Nothing else about a run can change on resume. The
+    ///     extended run equals a run started with the larger budget, except that an
+    ///     evaluation the shorter run made at its last step stays in `eval.csv` when that
+    ///     step is not a multiple of `evalEvery`.
     /// - Throws: ``TrainingError/mismatch(_:)`` if the run was started with a custom
     ///   estimator and `estimator` is missing or describes itself differently (or the
-    ///   other way round); the errors of ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``.
+    ///   other way round); ``TrainingError/configuration(_:)`` for `steps` below the run's
+    ///   budget; the errors of ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``.
     public static func resume(runDirectory: URL, registry: EnvironmentRegistry = .standard,
                               environmentOptions: EnvironmentOptions = EnvironmentOptions(),
-                              estimator: (any GradientEstimator)? = nil) throws(TrainingError) -> Trainer {
-        let configuration = try readConfiguration(runDirectory)
+                              estimator: (any GradientEstimator)? = nil,
+                              extendingTo steps: Int? = nil) throws(TrainingError) -> Trainer {
+        var configuration = try readConfiguration(runDirectory)
         guard configuration.customEstimator == estimator?.description else {
             let started = configuration.customEstimator.map { "the custom estimator \($0)" } ?? "the built-in estimator \(configuration.estimator.rawValue)"
             let given = estimator.map { "the custom estimator \($0.description)" } ?? "no custom estimator"
             throw .mismatch("run \(runDirectory.path) was started with \(started) but is resumed with \(given)")
+        }
+        if let steps, steps != configuration.steps {
+            guard steps > configuration.steps else {
+                throw .configuration(ConfigurationProblem(
+                    key: "steps", message: "a resumed run can only be extended: it has a budget of \(configuration.steps) steps, asked for \(steps)"))
+            }
+            configuration.steps = steps
+            do { try AtomicFile.write(encodeConfiguration(configuration), to: runDirectory.appendingPathComponent("config.json")) }
+            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(error)") }
         }
         return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
                            environmentOptions: environmentOptions, estimator: estimator, resume: true)
