@@ -1,6 +1,7 @@
 import MixEnvs
 import MixGraph
 import MixPolicy
+import MixTensor
 
 extension SACAgent {
     /// How the agent picks actions in the environment.
@@ -74,6 +75,36 @@ extension SACAgent {
     ///   observation's length is not ``observationSize``.
     public func action(for observation: [Double], mode: EvaluationMode = .mostLikely) throws(TrainingError) -> [Double] {
         try act(observation, mode: .evaluate(mode), using: &convenienceStream)
+    }
+
+    /// The policy's exact probability mass near each of `modes` at `observation`: for
+    /// mode `i`, the probability that the action falls in its box (``/MixEnvs/ActionMode``,
+    /// cut to the action box), from the mixture's weights, means and standard deviations
+    /// through the tanh squash (no sampling, no random numbers, no effect on training
+    /// state). Cost: one actor forward pass on one row.
+    ///
+    /// - Throws: ``TrainingError/observationSize(expected:got:environment:)`` if the
+    ///   observation's length is not ``observationSize``; ``TrainingError/mismatch(_:)`` if
+    ///   a mode's dimension is not the action dimension.
+    package func modeMasses(at observation: [Double], modes: [ActionMode]) throws(TrainingError) -> [Double] {
+        guard observation.count == observationSize else {
+            throw .observationSize(expected: observationSize, got: observation.count, environment: nil)
+        }
+        let space = BoxSpace(low: actionLow, high: actionHigh)
+        for mode in modes where mode.center.count != actionSize || mode.halfWidth.count != actionSize {
+            throw .mismatch("a mode at \(mode.center) (half-width \(mode.halfWidth)) for actions of dimension \(actionSize)")
+        }
+        let tape = actingTape
+        tape.reset()
+        if actingObservations.shape != Shape(1, observationSize) { actingObservations = .zeros(Shape(1, observationSize)) }
+        actingObservations.withUnsafeMutablePointer { p in
+            for j in 0..<observationSize { p[j] = Float(observation[j]) }
+        }
+        let distribution = actor.distribution(states: tape.input(actingObservations), on: tape)
+        return modes.map { mode in
+            let box = mode.region(in: space)
+            return distribution.probability(ofBoxFrom: box.low, to: box.high, state: 0)
+        }
     }
 
     /// Throws unless `environment` has this agent's observation size and action box.

@@ -32,11 +32,27 @@ public final class Trainer {
     let actionLow: [Double], actionHigh: [Double]
     let sinks: [MetricsSink]
     let evaluationFile: AppendFile
+    /// The columns of `eval.csv`: the header this run's file was started with (an older
+    /// run resumed keeps its layout).
+    let evaluationColumns: [String]
+    /// The evaluation environment's modes (``/MixEnvs/MultimodalEnvironment``); empty for most tasks.
+    let actionModes: [ActionMode]
+    /// Whether evaluations add the stochastic pass (`eval/return_stochastic_mean`). Off
+    /// only in tests that compare against an evaluation without it.
+    package var evaluatesStochastically = true
     let startTime = Date()
     var lastProgress = Date.distantPast
     var stepsAtStart = 0
 
     static let metricFiles = ["metrics.csv", "metrics.jsonl", "eval.csv"]
+    /// The first columns of `eval.csv`, in every version of the layout.
+    static let baseEvaluationColumns = ["step", "episodes", "return_mean", "return_std", "success_rate"]
+
+    /// The columns of a new `eval.csv`: the base columns, the stochastic return, and one
+    /// mode mass per declared mode (appended, so readers by position keep working).
+    static func evaluationColumns(modeCount: Int) -> [String] {
+        baseEvaluationColumns + ["return_stochastic_mean", "return_stochastic_std"] + (0..<modeCount).map { "mode_mass_\($0)" }
+    }
     /// Update statistics are logged every this many steps unless the configuration says otherwise.
     static let defaultLogEvery = 1_000
 
@@ -182,6 +198,10 @@ public final class Trainer {
         agent = try SACAgent(configuration: c, observationSize: observationSize,
                              actionLow: actionLow, actionHigh: actionHigh, rng: root, estimator: estimator)
         try agent.checkCompatible(with: evaluationEnvironment)
+        actionModes = evaluationEnvironment.declaredActionModes
+        for mode in actionModes where mode.center.count != actionLow.count || mode.halfWidth.count != actionLow.count {
+            throw .mismatch("\(c.environment) declares a mode at \(mode.center) (half-width \(mode.halfWidth)) for actions of dimension \(actionLow.count)")
+        }
         buffer = try ReplayBuffer(capacity: min(c.replayCapacity, c.steps), observationSize: observationSize, actionSize: actionLow.count)
         batch = ReplayBatch(batchSize: c.batchSize, observationSize: observationSize, actionSize: actionLow.count)
         state = TrainerState(seedStream: root.split(4), actionStream: root.split(5), replayStream: root.split(6),
@@ -202,17 +222,29 @@ public final class Trainer {
             try? handle.truncate(atOffset: keep)
             try? handle.close()
         }
+        let evaluationURL = runDirectory.appendingPathComponent("eval.csv")
+        var columns = Trainer.evaluationColumns(modeCount: actionModes.count)
+        if let existing = Trainer.header(of: evaluationURL) { columns = existing }
+        evaluationColumns = columns
         do {
             sinks = [try CSVMetricsSink(url: runDirectory.appendingPathComponent("metrics.csv")),
                      try JSONLinesMetricsSink(url: runDirectory.appendingPathComponent("metrics.jsonl")),
                      try TensorBoardMetricsSink(directory: runDirectory)]
-            evaluationFile = try AppendFile(url: runDirectory.appendingPathComponent("eval.csv"),
-                                            header: "step,episodes,return_mean,return_std,success_rate\n")
+            evaluationFile = try AppendFile(url: evaluationURL, header: columns.joined(separator: ",") + "\n")
         } catch {
             throw .runFolder(path: runDirectory.path, reason: "cannot open the metric files: \(error)")
         }
         try startEpisode(replaying: state.episodeActions)
         stepsAtStart = state.step
+    }
+
+    /// The column names of the CSV file at `url`, if it has a complete first line.
+    static func header(of url: URL) -> [String]? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 65_536), let end = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let line = String(decoding: data[data.startIndex..<end], as: UTF8.self)
+        return line.isEmpty ? nil : line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     }
 
     static func eventFiles(in directory: URL) -> [String] {
@@ -356,32 +388,80 @@ public final class Trainer {
         catch { throw .runFolder(path: runDirectory.path, reason: "cannot write metrics: \(error)") }
     }
 
-    /// Evaluates `evalEpisodes` episodes with the deterministic action. Episode seeds and
-    /// any sampling derive from the run's seed and the step, so an evaluation repeated
-    /// after a resume gives the same result. Returns false if a stop interrupted it.
+    /// Evaluates `evalEpisodes` episodes with the deterministic action of `evalMode`, then
+    /// as many acting stochastically (skipped when `evalMode` is already `stochastic`),
+    /// then, for a task that declares its modes, the policy's exact probability mass near
+    /// each mode at the first observation of an episode. Each part has its own random
+    /// stream derived from the run's seed and the step (the deterministic part's is the
+    /// one it always had), so an evaluation repeated after a resume gives the same result
+    /// and the deterministic results do not depend on the parts after it. Returns false
+    /// if a stop interrupted it.
     func evaluate(stopRequested: () -> Bool) throws(TrainingError) -> Bool {
         let c = configuration
-        var rng = RandomStream(seed: c.seed).split(0xE7A1).split(UInt64(state.step))
+        let step = UInt64(state.step)
+        var rng = RandomStream(seed: c.seed).split(0xE7A1).split(step)
+        guard let deterministic = try evaluationEpisodes(mode: c.evalMode, using: &rng, stopRequested: stopRequested) else { return false }
+        var stochastic: (mean: Double, std: Double)?
+        if c.evalMode == .stochastic {
+            stochastic = (deterministic.mean, deterministic.std)
+        } else if evaluatesStochastically {
+            var stochasticRNG = RandomStream(seed: c.seed).split(0xE7A2).split(step)
+            guard let s = try evaluationEpisodes(mode: .stochastic, using: &stochasticRNG, stopRequested: stopRequested) else { return false }
+            stochastic = (s.mean, s.std)
+        }
+        var masses: [Double] = []
+        if !actionModes.isEmpty {
+            var modeRNG = RandomStream(seed: c.seed).split(0xE7A3).split(step)
+            let first: [Double]
+            do { first = try evaluationEnvironment.reset(seed: modeRNG.next() >> 1) } catch { throw .environment(error) }
+            try checkObservation(first)
+            masses = try agent.modeMasses(at: first, modes: actionModes)
+        }
+        let mean = deterministic.mean, std = deterministic.std, successRate = deterministic.successRate
+        state.lastEvaluationStep = state.step
+        state.lastEvaluationReturn = mean
+        var fields: [String: String] = [
+            "step": "\(state.step)", "episodes": "\(deterministic.count)", "return_mean": "\(mean)", "return_std": "\(std)",
+            "success_rate": successRate.map { "\($0)" } ?? "",
+        ]
+        if let stochastic {
+            fields["return_stochastic_mean"] = "\(stochastic.mean)"
+            fields["return_stochastic_std"] = "\(stochastic.std)"
+        }
+        for (i, m) in masses.enumerated() { fields["mode_mass_\(i)"] = "\(m)" }
+        evaluationFile.append(evaluationColumns.map { fields[$0] ?? "" }.joined(separator: ",") + "\n")
+        var events = [MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_mean", value: mean),
+                      MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_std", value: std)]
+        if let successRate { events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "success_rate", value: successRate)) }
+        if let stochastic {
+            events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_stochastic_mean", value: stochastic.mean))
+            events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_stochastic_std", value: stochastic.std))
+        }
+        for (i, m) in masses.enumerated() {
+            events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "mode_mass_\(i)", value: m))
+        }
+        try record(events)
+        reportProgress(force: true)
+        return true
+    }
+
+    /// `evalEpisodes` evaluation episodes acting with `mode`: the mean and standard
+    /// deviation of their returns and the success rate (nil if the task reports none);
+    /// nil if a stop interrupted them.
+    func evaluationEpisodes(mode: EvaluationMode, using rng: inout RandomStream,
+                            stopRequested: () -> Bool) throws(TrainingError) -> (count: Int, mean: Double, std: Double, successRate: Double?)? {
         var returns: [Double] = [], successes: [Double] = []
         let limit = evaluationEnvironment.maxEpisodeSteps ?? 1_000_000
-        for _ in 0..<c.evalEpisodes {
-            if stopRequested() { return false }
-            let (total, success) = try agent.runEpisode(on: &evaluationEnvironment, mode: c.evalMode, maxSteps: limit, using: &rng)
+        for _ in 0..<configuration.evalEpisodes {
+            if stopRequested() { return nil }
+            let (total, success) = try agent.runEpisode(on: &evaluationEnvironment, mode: mode, maxSteps: limit, using: &rng)
             returns.append(total)
             if let success { successes.append(success) }
         }
         let mean = returns.reduce(0, +) / Double(returns.count)
         let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
         let successRate = successes.isEmpty ? nil : successes.reduce(0, +) / Double(successes.count)
-        state.lastEvaluationStep = state.step
-        state.lastEvaluationReturn = mean
-        evaluationFile.append("\(state.step),\(returns.count),\(mean),\(std),\(successRate.map { "\($0)" } ?? "")\n")
-        var events = [MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_mean", value: mean),
-                      MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "return_std", value: std)]
-        if let successRate { events.append(MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "eval", name: "success_rate", value: successRate)) }
-        try record(events)
-        reportProgress(force: true)
-        return true
+        return (returns.count, mean, std, successRate)
     }
 
     /// Flushes the metric files and writes the checkpoint atomically.

@@ -60,6 +60,15 @@ public struct EvaluationResult: Sendable, Equatable {
     public var returnStandardDeviation: Double
     /// Fraction of successful episodes, for tasks that report success (Meta-World).
     public var successRate: Double?
+    /// Mean return of as many episodes acting stochastically (sampling the policy); nil
+    /// in run folders written before this column existed. Equal to ``returnMean`` when the
+    /// evaluation mode is itself `stochastic`.
+    public var returnStochasticMean: Double?
+    /// Standard deviation of the stochastic episodes' returns (nil as ``returnStochasticMean``).
+    public var returnStochasticStandardDeviation: Double?
+    /// For a task that declares its modes (``/MixEnvs/MultimodalEnvironment``): the
+    /// policy's exact probability mass near each mode, in the task's order; empty otherwise.
+    public var modeMasses: [Double] = []
 }
 
 /// What a run folder recorded, read back: its configuration, status, evaluations and
@@ -95,13 +104,7 @@ public struct TrainingLog: Sendable {
     public static func read(runDirectory: URL) throws(TrainingError) -> TrainingLog {
         let configuration = try Trainer.readConfiguration(runDirectory)
         let status = TrainingStatus.read(runDirectory: runDirectory)
-        let evaluations = try rows(of: runDirectory.appendingPathComponent("eval.csv"),
-                                   header: "step,episodes,return_mean,return_std,success_rate") { (f: [String]) -> EvaluationResult? in
-            guard f.count == 5, let step = Int(f[0]), let episodes = Int(f[1]),
-                  let mean = Double(f[2]), let std = Double(f[3]) else { return nil }
-            return EvaluationResult(step: step, episodes: episodes, returnMean: mean, returnStandardDeviation: std,
-                                    successRate: Double(f[4]))
-        }
+        let evaluations = try evaluationRows(of: runDirectory.appendingPathComponent("eval.csv"))
         let events = try rows(of: runDirectory.appendingPathComponent("metrics.csv"),
                               header: "step,wall_seconds,kind,name,value") { (f: [String]) -> MetricEvent? in
             guard f.count == 5, let step = Int(f[0]), let wall = Double(f[1]), let value = Double(f[4]) else { return nil }
@@ -110,15 +113,48 @@ public struct TrainingLog: Sendable {
         return TrainingLog(configuration: configuration, status: status, evaluations: evaluations, events: events)
     }
 
+    /// The rows of an `eval.csv`: the five base columns, then (in newer run folders) the
+    /// stochastic return and the mode masses, found by their header names.
+    static func evaluationRows(of url: URL) throws(TrainingError) -> [EvaluationResult] {
+        let base = Trainer.baseEvaluationColumns.joined(separator: ",")
+        var columns: [String] = []
+        return try rows(of: url, header: { first in
+            guard first == base || first.hasPrefix(base + ",") else { return false }
+            columns = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return true
+        }, expected: base + "[,...]") { (f: [String]) -> EvaluationResult? in
+            guard f.count == columns.count, let step = Int(f[0]), let episodes = Int(f[1]),
+                  let mean = Double(f[2]), let std = Double(f[3]) else { return nil }
+            var result = EvaluationResult(step: step, episodes: episodes, returnMean: mean, returnStandardDeviation: std,
+                                          successRate: Double(f[4]))
+            var masses: [(Int, Double)] = []
+            for (name, field) in zip(columns, f).dropFirst(5) where !field.isEmpty {
+                guard let value = Double(field) else { return nil }
+                if name == "return_stochastic_mean" { result.returnStochasticMean = value }
+                else if name == "return_stochastic_std" { result.returnStochasticStandardDeviation = value }
+                else if name.hasPrefix("mode_mass_"), let i = Int(name.dropFirst("mode_mass_".count)) { masses.append((i, value)) }
+            }
+            result.modeMasses = masses.sorted { $0.0 < $1.0 }.map { $0.1 }
+            return result
+        }
+    }
+
     /// The parsed complete lines of a CSV file with `header` (an absent file has none).
     static func rows<Row>(of url: URL, header: String, parse: ([String]) -> Row?) throws(TrainingError) -> [Row] {
+        try rows(of: url, header: { $0 == header }, expected: header, parse: parse)
+    }
+
+    /// The parsed complete lines of a CSV file whose first line `acceptsHeader` accepts
+    /// (`expected` describes it in the error).
+    static func rows<Row>(of url: URL, header acceptsHeader: (String) -> Bool, expected: String,
+                          parse: ([String]) -> Row?) throws(TrainingError) -> [Row] {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if !text.hasSuffix("\n") { lines.removeLast() }  // a line still being written
         guard let first = lines.first else { return [] }
-        guard first == header else {
-            throw .runFolder(path: url.deletingLastPathComponent().path, reason: "\(url.lastPathComponent) starts with \"\(first)\", expected \"\(header)\"")
+        guard acceptsHeader(String(first)) else {
+            throw .runFolder(path: url.deletingLastPathComponent().path, reason: "\(url.lastPathComponent) starts with \"\(first)\", expected \"\(expected)\"")
         }
         var result: [Row] = []
         for (i, line) in lines.dropFirst().enumerated() where !line.isEmpty {

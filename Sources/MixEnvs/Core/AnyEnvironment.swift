@@ -11,6 +11,7 @@ package struct AnyEnvironment: Environment {
     package var observationSpace: BoxSpace { base.observationSpace }
     package var actionSpace: BoxSpace { base.actionSpace }
     package var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+    package var declaredActionModes: [ActionMode] { base.declaredActionModes }
     package mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] { try base.reset(seed: seed) }
     package mutating func step(_ action: [Double]) throws(EnvironmentError) -> StepResult { try base.step(action) }
 }

@@ -40,6 +40,10 @@ public protocol Environment {
     /// The episode limit this environment applies itself, if any (a ``TimeLimit``
     /// wrapper, or the Python side's own limit for a bridged environment).
     var maxEpisodeSteps: Int? { get }
+    /// The optima of the task in action space, if it declares them (a
+    /// ``MultimodalEnvironment``, possibly inside wrappers, which pass them on); empty
+    /// for most environments.
+    var declaredActionModes: [ActionMode] { get }
     /// Starts a new episode and returns its first observation. A seed makes the episode
     /// reproducible; `nil` continues from the environment's current random stream.
     mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double]
@@ -50,6 +54,9 @@ public protocol Environment {
 extension Environment {
     /// No episode limit unless the environment says otherwise.
     public var maxEpisodeSteps: Int? { nil }
+
+    /// No declared modes unless the environment is a ``MultimodalEnvironment`` (or wraps one).
+    public var declaredActionModes: [ActionMode] { [] }
 
     /// Throws ``EnvironmentError/invalidAction(environment:expected:got:)`` unless
     /// `action` has the action space's dimension. Cost: O(1).

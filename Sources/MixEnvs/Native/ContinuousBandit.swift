@@ -74,8 +74,9 @@ public struct BanditReward: Sendable, Equatable, Codable {
 
 /// A one-step continuous bandit: every episode is a single pull with an action in
 /// [-2, 2] (clamped), paid by a ``BanditReward``, after which the episode terminates.
-/// The observation is the constant `[0]`.
-public struct ContinuousBandit: Environment, Sendable {
+/// The observation is the constant `[0]`. Its modes (``actionModes``) are the bumps of
+/// its reward.
+public struct ContinuousBandit: MultimodalEnvironment, Sendable {
     /// The identifier it was registered under (for example `BimodalBandit-v0`).
     public let id: String
     /// The reward surface.
@@ -95,6 +96,11 @@ public struct ContinuousBandit: Environment, Sendable {
     public let actionSpace = BoxSpace(low: [-2], high: [2])
     /// One: every episode is a single pull.
     public var maxEpisodeSteps: Int? { 1 }
+    /// One mode per bump of the reward, at its centre; near means within three bump
+    /// widths (where the bump still pays at least 1% of its height).
+    public var actionModes: [ActionMode] {
+        reward.modes.map { ActionMode(center: [$0.center], halfWidth: 3 * $0.width) }
+    }
 
     /// Returns `[0]`; a seed restarts the stream of mode draws.
     public mutating func reset(seed: UInt64?) -> [Double] {

@@ -55,6 +55,8 @@ public struct EpisodeStatistics<Base: Environment>: Environment {
     public var actionSpace: BoxSpace { base.actionSpace }
     /// The wrapped environment's limit.
     public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+    /// The wrapped environment's modes.
+    public var declaredActionModes: [ActionMode] { base.declaredActionModes }
 
     /// Resets the wrapped environment and starts a new episode's totals.
     public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {

@@ -69,6 +69,8 @@ public struct NormalizeObservation<Base: Environment>: Environment {
     public var actionSpace: BoxSpace { base.actionSpace }
     /// The wrapped environment's limit.
     public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+    /// The wrapped environment's modes.
+    public var declaredActionModes: [ActionMode] { base.declaredActionModes }
     /// Unbounded (or ±``clip``): normalized values have no fixed range.
     public var observationSpace: BoxSpace {
         BoxSpace(dimension: base.observationSpace.dimension, low: -clip, high: clip)

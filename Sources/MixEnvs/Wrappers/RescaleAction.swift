@@ -26,6 +26,13 @@ public struct RescaleAction<Base: Environment>: Environment {
     public var actionSpace: BoxSpace { BoxSpace(dimension: base.actionSpace.dimension, low: -1, high: 1) }
     /// The wrapped environment's limit.
     public var maxEpisodeSteps: Int? { base.maxEpisodeSteps }
+    /// The wrapped environment's modes, mapped into [-1, 1]^d (the inverse of ``baseAction(_:)``).
+    public var declaredActionModes: [ActionMode] {
+        base.declaredActionModes.map { mode in
+            ActionMode(center: mode.center.enumerated().map { i, c in i < low.count ? (c - low[i]) / halfRange[i] - 1 : c },
+                       halfWidth: mode.halfWidth.enumerated().map { i, w in i < halfRange.count ? w / halfRange[i] : w })
+        }
+    }
 
     /// The wrapped environment's action for a rescaled action `x` in [-1, 1]^d.
     public func baseAction(_ x: [Double]) -> [Double] {

@@ -23,6 +23,8 @@ public struct TimeLimit<Base: Environment>: Environment {
     public var actionSpace: BoxSpace { base.actionSpace }
     /// ``limit``.
     public var maxEpisodeSteps: Int? { limit }
+    /// The wrapped environment's modes.
+    public var declaredActionModes: [ActionMode] { base.declaredActionModes }
 
     /// Resets the wrapped environment and the step count.
     public mutating func reset(seed: UInt64?) throws(EnvironmentError) -> [Double] {

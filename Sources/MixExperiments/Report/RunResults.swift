@@ -7,11 +7,17 @@ package struct EvaluationPoint: Sendable, Equatable {
     package var step: Int
     /// Mean return over the evaluation episodes.
     package var returnMean: Double
+    /// Mean return of the stochastic episodes (`return_stochastic_mean`), where recorded.
+    package var returnStochasticMean: Double?
+    /// The policy's mass near each mode (`mode_mass_0`, ...), for tasks that declare modes.
+    package var modeMasses: [Double]
 
     /// An evaluation at `step`.
-    package init(step: Int, returnMean: Double) {
+    package init(step: Int, returnMean: Double, returnStochasticMean: Double? = nil, modeMasses: [Double] = []) {
         self.step = step
         self.returnMean = returnMean
+        self.returnStochasticMean = returnStochasticMean
+        self.modeMasses = modeMasses
     }
 }
 
@@ -45,6 +51,12 @@ package struct RunResult: Sendable {
 
     /// The last evaluation's mean return, or `final_return` of `status.json`.
     package var finalReturn: Double? { evaluations.last?.returnMean ?? status?.finalReturn }
+
+    /// The last evaluation's stochastic mean return, where `eval.csv` records it.
+    package var finalStochasticReturn: Double? { evaluations.last?.returnStochasticMean }
+
+    /// The last evaluation's mode masses (empty for tasks without declared modes or older runs).
+    package var finalModeMasses: [Double] { evaluations.last?.modeMasses ?? [] }
 }
 
 /// Reads run folders for reports.
@@ -87,15 +99,25 @@ package enum RunResultLoader {
                          status: run.status(), wallSeconds: wall)
     }
 
-    /// Rows of an `eval.csv` (columns found by their header names), sorted by step.
+    /// Rows of an `eval.csv` (columns found by their header names, so the older layout
+    /// without the stochastic return and mode masses reads too), sorted by step.
     package static func evaluations(_ url: URL) -> [EvaluationPoint] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard let header = lines.first, let stepColumn = header.firstIndex(of: "step"), let returnColumn = header.firstIndex(of: "return_mean") else { return [] }
-        var points: [Int: Double] = [:]
+        let stochasticColumn = header.firstIndex(of: "return_stochastic_mean")
+        let massColumns = header.indices.compactMap { i -> (mode: Int, column: Int)? in
+            guard header[i].hasPrefix("mode_mass_"), let mode = Int(header[i].dropFirst("mode_mass_".count)) else { return nil }
+            return (mode, i)
+        }.sorted { $0.mode < $1.mode }.map { $0.column }
+        var points: [Int: EvaluationPoint] = [:]
         for row in lines.dropFirst() where row.count > max(stepColumn, returnColumn) {
-            if let step = Int(row[stepColumn]), let r = Double(row[returnColumn]) { points[step] = r }
+            guard let step = Int(row[stepColumn]), let r = Double(row[returnColumn]) else { continue }
+            let stochastic = stochasticColumn.flatMap { $0 < row.count ? Double(row[$0]) : nil }
+            let masses = massColumns.compactMap { $0 < row.count ? Double(row[$0]) : nil }
+            points[step] = EvaluationPoint(step: step, returnMean: r, returnStochasticMean: stochastic,
+                                           modeMasses: masses.count == massColumns.count ? masses : [])
         }
-        return points.keys.sorted().map { EvaluationPoint(step: $0, returnMean: points[$0] ?? .nan) }
+        return points.keys.sorted().compactMap { points[$0] }
     }
 }

@@ -38,6 +38,12 @@ package struct ConfigurationSummary: Sendable {
     package var finalReturn: ConfidenceInterval?
     /// Interquartile mean of the final returns.
     package var finalInterquartileMean: Double?
+    /// Final stochastic evaluation return (`return_stochastic_mean`): mean over the seeds
+    /// that record it, with a bootstrap interval; nil where no run records it.
+    package var finalStochasticReturn: ConfidenceInterval?
+    /// Mean over seeds of the final mass near each mode, for tasks that declare modes
+    /// (empty otherwise, or if the seeds disagree on the number of modes).
+    package var finalModeMasses: [Double]
     /// Mean evaluation return over training (normalized area under the learning curve), with interval.
     package var area: ConfidenceInterval?
     /// The report's threshold for the environment, if one is set.
@@ -121,6 +127,13 @@ package struct SweepAggregate: Sendable {
         let finalCI = finals.isEmpty ? nil : Statistics.bootstrapInterval(finals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
         let areas = evaluated.map { r in Statistics.normalizedArea(x: r.evaluations.map { Double($0.step) }, y: r.evaluations.map(\.returnMean)) }.filter(\.isFinite)
         let areaCI = areas.isEmpty ? nil : Statistics.bootstrapInterval(areas, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let stochasticFinals = evaluated.compactMap(\.finalStochasticReturn).filter(\.isFinite)
+        let stochasticCI = stochasticFinals.isEmpty ? nil : Statistics.bootstrapInterval(stochasticFinals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let massRows = evaluated.map(\.finalModeMasses).filter { !$0.isEmpty }
+        var finalMasses: [Double] = []
+        if let width = massRows.first?.count, massRows.allSatisfy({ $0.count == width }) {
+            finalMasses = (0..<width).map { i in Statistics.mean(massRows.map { $0[i] }) }
+        }
         let threshold = options.thresholds[environment]
         var reached: [Double] = []
         if let threshold {
@@ -142,6 +155,7 @@ package struct SweepAggregate: Sendable {
             environment: environment, label: label, familyLabel: family, policy: policy, components: components, estimator: estimator,
             runs: runs.count, finishedRuns: runs.filter(\.isFinished).count, seeds: evaluated.count,
             finalReturn: finalCI, finalInterquartileMean: finals.isEmpty ? nil : Statistics.interquartileMean(finals),
+            finalStochasticReturn: stochasticCI, finalModeMasses: finalMasses,
             area: areaCI, threshold: threshold,
             stepsToThreshold: reached.isEmpty ? nil : Statistics.quantile(sorted: reached.sorted(), 0.5), reachedThreshold: reached.count,
             runSeconds: times.isEmpty ? nil : Statistics.mean(times), curve: curve, runIDs: runs.map(\.id))

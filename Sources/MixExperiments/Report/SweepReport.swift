@@ -86,21 +86,34 @@ package struct SweepReport: Sendable {
 
     // MARK: Tables
 
+    /// Whether some configuration has a final stochastic return (run folders written
+    /// before `eval.csv` had that column have none: the table then keeps its old columns).
+    var showsStochasticReturn: Bool { aggregate.summaries.contains { $0.finalStochasticReturn != nil } }
+    /// Whether some configuration has final mode masses (tasks that declare modes).
+    var showsModeMasses: Bool { aggregate.summaries.contains { !$0.finalModeMasses.isEmpty } }
+
     /// Column titles of the results table.
     package var tableHeader: [String] {
-        ["environment", "configuration", "seeds", "final return (\(confidenceText))", "IQM", "mean return over training", "steps to threshold", "run time"]
+        var header = ["environment", "configuration", "seeds", "final return (\(confidenceText))"]
+        if showsStochasticReturn { header.append("stochastic final return (\(confidenceText))") }
+        if showsModeMasses { header.append("final mass near each mode") }
+        return header + ["IQM", "mean return over training", "steps to threshold", "run time"]
     }
 
     /// One row per configuration.
     package var tableRows: [[String]] {
-        aggregate.summaries.map { s in
+        let stochastic = showsStochasticReturn, masses = showsModeMasses
+        return aggregate.summaries.map { s in
             let threshold: String
             if let t = s.threshold {
                 threshold = s.stepsToThreshold.map { "\(Self.format($0)) (\(s.reachedThreshold)/\(s.seeds) ≥ \(Self.format(t)))" } ?? "not reached (≥ \(Self.format(t)))"
             } else { threshold = "—" }
-            return [s.environment, s.label, s.seeds == s.runs ? "\(s.seeds)" : "\(s.seeds) of \(s.runs)",
-                    s.finalReturn.map(Self.format) ?? "—", s.finalInterquartileMean.map(Self.format) ?? "—",
-                    s.area.map(Self.format) ?? "—", threshold, s.runSeconds.map(Self.duration) ?? "—"]
+            var row = [s.environment, s.label, s.seeds == s.runs ? "\(s.seeds)" : "\(s.seeds) of \(s.runs)",
+                       s.finalReturn.map(Self.format) ?? "—"]
+            if stochastic { row.append(s.finalStochasticReturn.map(Self.format) ?? "—") }
+            if masses { row.append(s.finalModeMasses.isEmpty ? "—" : s.finalModeMasses.map(Self.format).joined(separator: " / ")) }
+            return row + [s.finalInterquartileMean.map(Self.format) ?? "—",
+                          s.area.map(Self.format) ?? "—", threshold, s.runSeconds.map(Self.duration) ?? "—"]
         }
     }
 
@@ -115,13 +128,16 @@ package struct SweepReport: Sendable {
     /// `final-returns.csv`: one row per configuration.
     package func summaryCSV() -> String {
         var lines = ["environment,configuration,policy,components,estimator,runs,finished,seeds,final_mean,final_ci_low,final_ci_high,final_iqm,"
-                     + "area_mean,area_ci_low,area_ci_high,threshold,steps_to_threshold_median,seeds_reaching_threshold,run_seconds_mean"]
+                     + "area_mean,area_ci_low,area_ci_high,threshold,steps_to_threshold_median,seeds_reaching_threshold,run_seconds_mean,"
+                     + "stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses"]
         for s in aggregate.summaries {
             let cells: [String] = [
                 s.environment, s.label, s.policy, "\(s.components)", s.estimator, "\(s.runs)", "\(s.finishedRuns)", "\(s.seeds)",
                 Self.csv(s.finalReturn?.estimate), Self.csv(s.finalReturn?.lower), Self.csv(s.finalReturn?.upper), Self.csv(s.finalInterquartileMean),
                 Self.csv(s.area?.estimate), Self.csv(s.area?.lower), Self.csv(s.area?.upper), Self.csv(s.threshold),
                 Self.csv(s.stepsToThreshold), "\(s.reachedThreshold)", Self.csv(s.runSeconds),
+                Self.csv(s.finalStochasticReturn?.estimate), Self.csv(s.finalStochasticReturn?.lower), Self.csv(s.finalStochasticReturn?.upper),
+                s.finalModeMasses.map { Self.csv($0) }.joined(separator: ";"),
             ]
             lines.append(cells.map(Self.csvField).joined(separator: ","))
         }
@@ -151,6 +167,8 @@ package struct SweepReport: Sendable {
                       + "\(missingRuns) without evaluations yet.")
         doc.table(header: tableHeader, rows: tableRows, caption: "Final return: mean over seeds of each run's last evaluation, with a "
                   + "percentile-bootstrap \(confidenceText) (\(aggregate.options.bootstrapResamples) resamples, seed \(aggregate.options.bootstrapSeed)). "
+                  + (showsStochasticReturn ? "Stochastic final return: the same, for the episodes that sample the policy instead of acting deterministically. " : "")
+                  + (showsModeMasses ? "Final mass near each mode: the policy's exact probability of acting near each of the task's modes at the last evaluation, mean over seeds. " : "")
                   + "IQM: interquartile mean. Mean return over training: area under the learning curve divided by its length.")
         for env in aggregate.environments {
             doc.heading(env)
