@@ -56,6 +56,17 @@ package struct LandscapeProblem: Sendable {
         LandscapeProblem(name: "quadratic", modes: [], isSquashed: false) { a in -curvature * (a - center) * (a - center) }
     }
 
+    /// The bandit named `name` (benchmark name or environment id), with a did-you-mean
+    /// suggestion when it is unknown.
+    package static func banditName(parsing name: String) throws(LandscapeError) -> BanditName {
+        do { return try BanditName(parsing: name) }
+        catch {
+            let known = BanditName.allCases.map(\.rawValue)
+            throw .unknownBandit(name, known: known,
+                                 suggestion: Suggestion.closest(to: name, in: known + BanditName.allCases.map(\.environmentID)))
+        }
+    }
+
     /// The largest reward (the highest bump; 0 without bumps).
     package var maximumReward: Double { modes.map(\.height).max() ?? 0 }
 
