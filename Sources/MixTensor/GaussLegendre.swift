@@ -65,6 +65,17 @@ package enum GaussLegendre {
     /// fine panels without paying for them over the whole range.
     /// Cost: `order` calls of `f` per panel.
     package static func integrate(pieces: [Piece], order: Int = 8, dimension: Int, _ f: (Double) -> [Double]) -> [Double] {
+        integrate(pieces: pieces, order: order, dimension: dimension) { x, weight, total in
+            let v = f(x)
+            for i in 0..<dimension { total[i] += weight * v[i] }
+        }
+    }
+
+    /// As ``integrate(pieces:order:dimension:_:)``, but `accumulate(x, weight, &total)`
+    /// adds `weight * f(x)` into `total` itself, so that an integrand with many components
+    /// allocates nothing per node (the landscape's Newton iterations evaluate it millions of times).
+    package static func integrate(pieces: [Piece], order: Int = 8, dimension: Int,
+                                 accumulate: (Double, Double, inout [Double]) -> Void) -> [Double] {
         let rule = rule(order: order)
         var total = [Double](repeating: 0, count: dimension)
         for piece in pieces {
@@ -73,8 +84,7 @@ package enum GaussLegendre {
             for p in 0..<panels {
                 let mid = piece.lower + (Double(p) + 0.5) * h
                 for (x, w) in zip(rule.nodes, rule.weights) {
-                    let v = f(mid + 0.5 * h * x)
-                    for i in 0..<dimension { total[i] += 0.5 * h * w * v[i] }
+                    accumulate(mid + 0.5 * h * x, 0.5 * h * w, &total)
                 }
             }
         }

@@ -23,12 +23,12 @@ package struct LandscapeProblem: Sendable {
     /// Centre of the action interval (squashed problems).
     package var bias: Double
     /// The widest quadrature panel in `u` away from the bumps, and the panel width inside a
-    /// bump's refinement as a fraction of its width in `u`. The defaults agree with the
-    /// variance benchmark's uniform fine layout to about 1e-12 (see the landscape tests) at
-    /// a tenth of its cost: the integrand's only features narrower than 0.05 in `u` are
-    /// the bumps and the components themselves, and both get panels of at most a tenth of
-    /// their width.
-    package var coarsePanelWidth = 0.05, bumpPanelFraction = 0.1
+    /// bump's refinement (`center ± 10 width`) as a fraction of its width in `u`. The
+    /// defaults agree with the variance benchmark's uniform fine layout to about 1e-11 (see
+    /// the landscape tests) at a fraction of its cost: the integrand's only features
+    /// narrower than 0.2 in `u` are the bumps and the components, and an 8-point panel a
+    /// quarter of a bump's width (a tenth of a component's) wide integrates them to rounding.
+    package var coarsePanelWidth = 0.2, bumpPanelFraction = 0.25
 
     /// A problem with the given reward; `modes` lists its bumps (may be empty).
     package init(name: String, modes: [BanditReward.Mode], isSquashed: Bool = true, scale: Double = 2, bias: Double = 0,
@@ -79,12 +79,12 @@ package struct LandscapeProblem: Sendable {
     /// The action of the pre-squash point `u`.
     func action(_ u: Double) -> Double { isSquashed ? scale * tanh(u) + bias : u }
 
-    /// The quadrature refinements: the pre-image of each bump's `center ± 12 width`, with
+    /// The quadrature refinements: the pre-image of each bump's `center ± 10 width`, with
     /// panels of `bumpPanelFraction` times the bump's narrowest width in `u` (the width in
     /// `a` divided by the largest `da/du` on the interval, reached nearest `a = bias`).
     var refinements: [ExactSoftObjective.Refinement] {
         modes.map { mode in
-            let lo = mode.center - 12 * mode.width, hi = mode.center + 12 * mode.width
+            let lo = mode.center - 10 * mode.width, hi = mode.center + 10 * mode.width
             let slope: Double
             if isSquashed {
                 let t = (lo <= bias && bias <= hi) ? 0 : min(abs(lo - bias), abs(hi - bias)) / scale

@@ -130,24 +130,35 @@ package struct ExactSoftObjective: Sendable {
     /// per node.
     package func valueAndGradient(layout: [GaussLegendre.Piece]? = nil) -> (value: Double, gradient: [Double]) {
         let k = componentCount, w = weights, s = logStds.map { exp($0) }
-        let v = GaussLegendre.integrate(pieces: layout ?? panelLayout(), dimension: 1 + 3 * k) { u in
-            let f = reward(action(u)) - alpha * logDensity(preSquash: u, weights: w)
-            var n = [Double](repeating: 0, count: k)
+        let logW = w.map { log($0) }, halfLog2Pi = 0.5 * log(2 * Double.pi), root2Pi = (2 * Double.pi).squareRoot()
+        // Per-node scratch, allocated once: the integrand runs at every quadrature node.
+        var n = [Double](repeating: 0, count: k)
+        let v = GaussLegendre.integrate(pieces: layout ?? panelLayout(), dimension: 1 + 3 * k) { u, weight, total in
+            // log pi(a(u)) as in logDensity(preSquash:weights:), without its array.
+            var m = -Double.infinity
+            for j in 0..<k {
+                let z = (u - means[j]) / exp(logStds[j])
+                m = max(m, logW[j] - 0.5 * z * z - logStds[j] - halfLog2Pi)
+            }
+            var sum = 0.0
+            for j in 0..<k {
+                let z = (u - means[j]) / exp(logStds[j])
+                sum += exp(logW[j] - 0.5 * z * z - logStds[j] - halfLog2Pi - m)
+            }
+            let f = reward(action(u)) - alpha * (m + log(sum) - logJacobian(u))
             var p = 0.0
             for j in 0..<k {
                 let z = (u - means[j]) / s[j]
-                n[j] = exp(-0.5 * z * z) / (s[j] * (2 * Double.pi).squareRoot())
+                n[j] = exp(-0.5 * z * z) / (s[j] * root2Pi)
                 p += w[j] * n[j]
             }
-            var out = [Double](repeating: 0, count: 1 + 3 * k)
-            out[0] = p * f
+            total[0] += weight * (p * f)
             for j in 0..<k {
                 let z = (u - means[j]) / s[j]
-                out[1 + j] = w[j] * (n[j] - p) * f
-                out[1 + k + j] = w[j] * n[j] * z / s[j] * f
-                out[1 + 2 * k + j] = w[j] * n[j] * (z * z - 1) * f
+                total[1 + j] += weight * (w[j] * (n[j] - p) * f)
+                total[1 + k + j] += weight * (w[j] * n[j] * z / s[j] * f)
+                total[1 + 2 * k + j] += weight * (w[j] * n[j] * (z * z - 1) * f)
             }
-            return out
         }
         return (v[0], Array(v.dropFirst()))
     }
