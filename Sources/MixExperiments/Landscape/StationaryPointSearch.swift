@@ -42,13 +42,9 @@ package struct StationaryPoint: Sendable, Equatable, Codable {
 }
 
 /// Newton's method on `J` in the free parameters of a mixture (``MixtureParameters/free``),
-/// with the exact quadrature gradient and a Hessian by central differences of it.
-///
-/// Why differences of an exact gradient rather than an analytic Hessian: the gradient is
-/// exact to about 1e-13 on a fixed panel layout, on which `J` is an exactly smooth function
-/// of the parameters, so central differences with step 1e-4 have truncation error about
-/// 1e-8 times the third derivative and rounding error about 1e-9: far below the tolerance
-/// that separates the signs of eigenvalues, and nothing new to derive or test.
+/// with the exact quadrature gradient and Hessian
+/// (``ExactSoftObjective/valueGradientAndHessian(layout:)``; the tests check the Hessian
+/// against central differences of the gradient, ``differenceHessian(_:)``).
 ///
 /// Two iterations share that machinery, each with a trust region (a step at most `radius`
 /// long, the radius halved after a rejected step and doubled after a full accepted one):
@@ -67,7 +63,7 @@ package struct StationaryPointSearch: Sendable {
     /// Converged when every gradient entry is below this.
     package var gradientTolerance = 1e-8
     /// The most Newton iterations per start.
-    package var maxIterations = 80
+    package var maxIterations = 50
     /// The step of the central differences.
     package var differenceStep = 1e-4
     /// Bounds that keep the iterates where the quadrature is meaningful: `|mu| <= 8`,
@@ -99,9 +95,22 @@ package struct StationaryPointSearch: Sendable {
         return (v.value, Array(v.gradient[0..<(k - 1)]) + Array(v.gradient[k...]))
     }
 
+    /// The free-parameter indices among (logits, means, logStds): all but the last logit.
+    var freeIndices: [Int] { Array(0..<(componentCount - 1)) + Array(componentCount..<(3 * componentCount)) }
+
+    /// `J`, gradient and Hessian (rows) in free parameters, in one quadrature pass.
+    package func evaluate(_ theta: [Double]) -> (value: Double, gradient: [Double], hessian: [[Double]]) {
+        let full = problem.objective(MixtureParameters(componentCount: componentCount, free: theta), alpha: alpha).valueGradientAndHessian()
+        let idx = freeIndices, n = 3 * componentCount
+        return (full.value, idx.map { full.gradient[$0] }, idx.map { i in idx.map { j in full.hessian[i * n + j] } })
+    }
+
     /// The Hessian in free parameters by central differences of the gradient on the panel
-    /// layout of `theta`, symmetrized. Cost: 2(3K-1) gradients.
-    package func hessian(_ theta: [Double]) -> [[Double]] {
+    /// layout of `theta`, symmetrized (an independent check of ``evaluate(_:)``). On a
+    /// fixed layout `J` is an exactly smooth function of the parameters, so the step 1e-4
+    /// leaves a truncation error of about 1e-8 times the third derivative.
+    /// Cost: 2(3K-1) gradients.
+    package func differenceHessian(_ theta: [Double]) -> [[Double]] {
         let layout = problem.objective(MixtureParameters(componentCount: componentCount, free: theta), alpha: alpha).panelLayout()
         let n = theta.count, h = differenceStep
         var columns = [[Double]]()
@@ -140,38 +149,37 @@ package struct StationaryPointSearch: Sendable {
     /// stationary point. Throws only if LAPACK fails.
     func newton(from start: [Double], towardsMaximum: Bool) throws(LandscapeError) -> Outcome {
         var theta = clamped(start)
-        var current = valueAndGradient(theta)
+        var current = evaluate(theta)
         var radius = 0.5
         var iterations = 0
         func norm(_ g: [Double]) -> Double { g.map(abs).max() ?? 0 }
         while iterations < maxIterations {
             if norm(current.gradient) < gradientTolerance { return Outcome(theta: theta, converged: true, iterations: iterations) }
             iterations += 1
-            let (values, vectors) = try Self.eigen(hessian(theta))
-            let scaleOfH = max(values.map(abs).max() ?? 1, 1e-12)
+            let (values, vectors) = try Self.eigen(current.hessian)
+            let floor = 1e-8 * max(values.map(abs).max() ?? 1, 1e-12)
             var step = [Double](repeating: 0, count: theta.count)
             for (lambda, v) in zip(values, vectors) {
                 let c = zip(v, current.gradient).reduce(0) { $0 + $1.0 * $1.1 }
-                let floor = 1e-8 * scaleOfH
                 let d = towardsMaximum ? c / max(abs(lambda), floor) : -c / (abs(lambda) < floor ? (lambda < 0 ? -floor : floor) : lambda)
                 for i in step.indices { step[i] += d * v[i] }
             }
+            let length = step.reduce(0) { $0 + $1 * $1 }.squareRoot()
             while true {
-                let length = step.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 let factor = length > radius ? radius / length : 1
                 let trial = clamped(zip(theta, step).map { $0 + factor * $1 })
-                let next = valueAndGradient(trial)
+                let next = evaluate(trial)
                 let better = towardsMaximum
                     ? next.value >= current.value - 1e-13 * max(1, abs(current.value)) || norm(next.gradient) < norm(current.gradient)
                     : norm(next.gradient) < norm(current.gradient)
                 if better && next.value.isFinite {
-                    if factor == 1 && length > 0.5 * radius { radius = min(2 * radius, 4) } else if factor < 1 { radius = min(2 * radius, 4) }
+                    if factor < 1 { radius = min(2 * radius, 4) }
                     theta = trial
                     current = next
                     break
                 }
-                radius *= 0.5
-                if radius < 1e-12 { return Outcome(theta: theta, converged: norm(current.gradient) < gradientTolerance, iterations: iterations) }
+                radius = 0.5 * min(radius, length)
+                if radius < 1e-10 { return Outcome(theta: theta, converged: norm(current.gradient) < gradientTolerance, iterations: iterations) }
             }
         }
         return Outcome(theta: theta, converged: norm(current.gradient) < gradientTolerance, iterations: iterations)
@@ -187,8 +195,8 @@ package struct StationaryPointSearch: Sendable {
     /// with `|lambda| <= eigenvalueTolerance * max(1, max |lambda|)` counted as zero.
     package func classify(_ theta: [Double], window: Double, eigenvalueTolerance: Double = 1e-6) throws(LandscapeError) -> StationaryPoint {
         let mixture = MixtureParameters(componentCount: componentCount, free: theta)
-        let v = valueAndGradient(theta)
-        let values = try Self.eigen(hessian(theta)).values
+        let v = evaluate(theta)
+        let values = try Self.eigen(v.hessian).values
         let tol = eigenvalueTolerance * max(1, values.map(abs).max() ?? 0)
         let largest = values.last ?? 0, smallest = values.first ?? 0
         let kind: StationaryKind
