@@ -33,7 +33,7 @@ struct LandscapeCommand: ParsableCommand {
     var alphaMax: Double = 3
 
     @Option(help: "Temperatures on the geometric grid from --alpha-min to --alpha-max.")
-    var alphaCount: Int = 16
+    var alphaCount: Int = 12
 
     @Option(help: "A policy covers a mode when at least this probability lies near the mode's centre.")
     var coverage: Double = 0.2

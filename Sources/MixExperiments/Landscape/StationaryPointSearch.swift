@@ -63,12 +63,12 @@ package struct StationaryPointSearch: Sendable {
     /// Converged when every gradient entry is below this.
     package var gradientTolerance = 1e-8
     /// The most Newton iterations per start.
-    package var maxIterations = 50
+    package var maxIterations = 40
     /// The step of the central differences.
     package var differenceStep = 1e-4
     /// Bounds that keep the iterates where the quadrature is meaningful: `|mu| <= 8`,
-    /// `log sigma` in [-9, 3] (a start that needs to leave them does not converge).
-    package var meanBound = 8.0, logStdRange = -9.0...3.0
+    /// `log sigma` in [-8, 3] (a start that needs to leave them does not converge).
+    package var meanBound = 8.0, logStdRange = -8.0...3.0
 
     /// A search at temperature `alpha` with K components.
     package init(problem: LandscapeProblem, alpha: Double, componentCount: Int) {
@@ -150,6 +150,10 @@ package struct StationaryPointSearch: Sendable {
     func newton(from start: [Double], towardsMaximum: Bool) throws(LandscapeError) -> Outcome {
         var theta = clamped(start)
         var current = evaluate(theta)
+        func finite(_ e: (value: Double, gradient: [Double], hessian: [[Double]])) -> Bool {
+            e.value.isFinite && e.gradient.allSatisfy(\.isFinite) && e.hessian.allSatisfy { $0.allSatisfy(\.isFinite) }
+        }
+        guard finite(current) else { return Outcome(theta: theta, converged: false, iterations: 0) }
         var radius = 0.5
         var iterations = 0
         func norm(_ g: [Double]) -> Double { g.map(abs).max() ?? 0 }
@@ -172,7 +176,7 @@ package struct StationaryPointSearch: Sendable {
                 let better = towardsMaximum
                     ? next.value >= current.value - 1e-13 * max(1, abs(current.value)) || norm(next.gradient) < norm(current.gradient)
                     : norm(next.gradient) < norm(current.gradient)
-                if better && next.value.isFinite {
+                if better && finite(next) {
                     if factor < 1 { radius = min(2 * radius, 4) }
                     theta = trial
                     current = next

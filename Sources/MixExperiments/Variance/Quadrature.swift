@@ -106,8 +106,9 @@ package struct ExactSoftObjective: Sendable {
 
     /// The panels of the quadrature at the current parameters: `u` within 12 standard
     /// deviations of every component (the Gaussian tail beyond is below 1e-31), panels at
-    /// most ``panelWidth`` and a tenth of the narrowest standard deviation wide, and at most
-    /// a refinement's width inside it. Fixing the layout (``valueAndGradient(layout:)``)
+    /// most ``panelWidth`` and a tenth of the narrowest standard deviation wide; with
+    /// ``refinements``, at most a tenth of a component's standard deviation only within 12
+    /// of them, and at most a refinement's width inside it. Fixing the layout (``valueAndGradient(layout:)``)
     /// makes `J` an exactly smooth function of the parameters, for finite differences.
     package func panelLayout() -> [GaussLegendre.Piece] {
         let k = componentCount, s = logStds.map { exp($0) }
@@ -117,11 +118,15 @@ package struct ExactSoftObjective: Sendable {
         guard !refinements.isEmpty else {
             return [GaussLegendre.Piece(lower: lower, upper: upper, panels: Int(((upper - lower) / width).rounded(.up)))]
         }
-        let cuts = Set([lower, upper] + refinements.flatMap { [$0.lower, $0.upper] }.filter { $0 > lower && $0 < upper }).sorted()
+        // With refinements, each component gets its own: panels of a tenth of its standard
+        // deviation within 12 of them, so that a narrow component costs ~240 panels rather
+        // than refining the whole range.
+        let all = refinements + (0..<k).map { Refinement(lower: means[$0] - 12 * s[$0], upper: means[$0] + 12 * s[$0], panelWidth: 0.1 * s[$0]) }
+        let cuts = Set([lower, upper] + all.flatMap { [$0.lower, $0.upper] }.filter { $0 > lower && $0 < upper }).sorted()
         return zip(cuts, cuts.dropFirst()).map { a, b in
             let mid = 0.5 * (a + b)
-            let local = refinements.filter { $0.lower <= mid && mid <= $0.upper }.map(\.panelWidth).min() ?? width
-            return GaussLegendre.Piece(lower: a, upper: b, panels: Int(((b - a) / min(width, local)).rounded(.up)))
+            let local = all.filter { $0.lower <= mid && mid <= $0.upper }.map(\.panelWidth).min() ?? panelWidth
+            return GaussLegendre.Piece(lower: a, upper: b, panels: Int(((b - a) / min(panelWidth, local)).rounded(.up)))
         }
     }
 
