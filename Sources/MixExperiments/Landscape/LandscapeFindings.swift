@@ -20,7 +20,7 @@ package struct LandscapeFindings: Sendable {
             gaussianOnMode.values.max { $0.estimate < $1.estimate }
         }
         /// Per K >= 2, the last temperature with a local maximum covering every mode.
-        package var mixtureAllModes: [Int: LandscapeBranch.Bound]
+        package var mixtureAllModes: [Int: LandscapeBranch.Bound?]
         /// Per K >= 2, at the first grid temperature above the Gaussian threshold, the kinds
         /// of the stationary points covering every mode (empty: none).
         package var mixtureAllModesAboveGaussianThreshold: [Int: (alpha: Double, kinds: [StationaryKind])]
@@ -57,12 +57,12 @@ package struct LandscapeFindings: Sendable {
                     byAlpha.append((alpha, global?.coveredModes(threshold: threshold) ?? [], wrong, wrongAscents, ends.count))
                 }
             }
-            var mixtures = [Int: LandscapeBranch.Bound]()
+            var mixtures = [Int: LandscapeBranch.Bound?]()
             var above = [Int: (alpha: Double, kinds: [StationaryKind])]()
             let gaussianLast = onMode.values.map(\.estimate).max()
             for k in result.request.componentCounts where k >= 2 {
                 guard let branch = result.branch(problem.name, componentCount: k) else { continue }
-                mixtures[k] = branch.lastMaximum[all]
+                mixtures.updateValue(branch.lastMaximum[all], forKey: k)
                 if let g = gaussianLast, let alpha = result.request.alphas.first(where: { $0 > g }) {
                     let kinds = branch.points.filter { $0.alpha == alpha && CoveragePattern($0.coveredModes(threshold: threshold)) == all }.map(\.kind)
                     above[k] = (alpha, kinds)

@@ -67,6 +67,17 @@ package struct LandscapeProblem: Sendable {
         }
     }
 
+    /// One bump `height exp(-(a - center)^2 / (2 width^2))` with an unsquashed policy
+    /// (`a = u`): a threshold solvable by hand. On the bump, a Gaussian's
+    /// `J(sigma) = height width / sqrt(width^2 + sigma^2) + alpha log sigma + const` is
+    /// stationary where `alpha = height t^2 / (1 + t^2)^(3/2)`, `t = sigma / width`, whose
+    /// right side peaks at `t^2 = 2`: the on-mode maximum exists exactly for
+    /// `alpha < 2 height / 3^(3/2) ≈ 0.3849 height` (above it `J` grows without bound in `sigma`).
+    package static func unsquashedBump(center: Double, height: Double, width: Double) -> LandscapeProblem {
+        let mode = BanditReward.Mode(center: center, height: height, width: width)
+        return LandscapeProblem(name: "bump", modes: [mode], isSquashed: false) { mode.value(at: $0) }
+    }
+
     /// The largest reward (the highest bump; 0 without bumps).
     package var maximumReward: Double { modes.map(\.height).max() ?? 0 }
 

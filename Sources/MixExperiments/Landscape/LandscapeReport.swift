@@ -39,7 +39,7 @@ package struct LandscapeReport: Sendable {
                 lines.append("Gaussian (K = 1): no local maximum covering a single mode on the grid.")
             }
             for k in p.mixtureAllModes.keys.sorted() {
-                lines.append("Mixture K = \(k): a local maximum covering every mode exists up to alpha = \(Self.alphaText(p.mixtureAllModes[k], rMax: p.maximumReward)).")
+                lines.append("Mixture K = \(k): a local maximum covering every mode exists up to alpha = \(Self.alphaText(p.mixtureAllModes[k] ?? nil, rMax: p.maximumReward)).")
             }
             for k in p.mixtureAllModesAboveGaussianThreshold.keys.sorted() {
                 guard let above = p.mixtureAllModesAboveGaussianThreshold[k] else { continue }

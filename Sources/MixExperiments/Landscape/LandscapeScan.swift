@@ -134,8 +134,9 @@ package struct LandscapeScan: Sendable {
 
     /// The fresh starts at K components (free parameters): every multiset of K centres
     /// among the modes' centres and the midpoints between neighbouring ones, each with
-    /// action-space standard deviations 0.07, 0.4 and 1.2, equal weights. Without modes the
-    /// centres are -1, 0 and 1.
+    /// action-space standard deviations 0.07, 0.4 and 1.2 (K = 1) or 0.07 and 0.4 (mixtures,
+    /// whose wide starts reach the same broad points as the Gaussian's at twice the cost),
+    /// equal weights. Without modes the centres are -1, 0 and 1.
     package static func starts(for problem: LandscapeProblem, componentCount k: Int) -> [[Double]] {
         let centres = problem.modes.map(\.center).sorted()
         var candidates = centres
@@ -148,7 +149,7 @@ package struct LandscapeScan: Sendable {
         }
         var out = [[Double]]()
         for centresOfStart in multisets(k, from: 0) {
-            for width in [0.07, 0.4, 1.2] {
+            for width in k == 1 ? [0.07, 0.4, 1.2] : [0.07, 0.4] {
                 let means = centresOfStart.map { problem.preSquash($0) }
                 let logStds = zip(centresOfStart, means).map { c, u -> Double in
                     let slope = problem.isSquashed ? problem.scale * (1 - pow(tanh(u), 2)) : 1
@@ -181,7 +182,7 @@ package struct LandscapeScan: Sendable {
                 }
                 // Plain Newton (which also finds saddles) from the middle width only: the
                 // narrow and wide starts rarely lead it anywhere the others do not.
-                guard index % 3 == 1 else { continue }
+                guard index % (k == 1 ? 3 : 2) == 1 else { continue }
                 let any = try search.solve(from: start)
                 if any.converged {
                     var p = try search.classify(any.theta, window: window)
