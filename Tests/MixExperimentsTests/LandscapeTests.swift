@@ -66,23 +66,32 @@ extension LandscapeTests {
         #expect(p.starts == 9)  // every fresh start's ascent ends there
     }
 
-    /// On the symmetric bandit the centred Gaussian (mean action 0) is stationary by
-    /// symmetry; at alpha = 0.2 it is a saddle: moving the mean towards either mode raises
-    /// `J`, and an ascent from a slightly shifted copy ends on a mode, higher.
-    @Test func centredGaussianIsASaddleOnTheSymmetricBandit() throws {
-        let problem = LandscapeProblem(bandit: .symmetricBimodal)
-        let search = StationaryPointSearch(problem: problem, alpha: 0.2, componentCount: 1)
-        let end = try search.solve(from: [0, log(0.3)])
+    /// On one bump (unsquashed), below the threshold, a Gaussian centred on the bump has
+    /// two stationary widths, the roots of `alpha = h t^2 / (1 + t^2)^(3/2)` (`t = sigma /
+    /// width`): the narrow one a maximum, the wide one (`t > sqrt 2`) a saddle (`J` falls
+    /// as the mean moves off the bump but rises with `sigma`). Plain Newton finds the saddle
+    /// and classifies it; an ascent from just below its width goes down to the maximum
+    /// (from above it, `sigma` would grow without bound: unsquashed, `alpha log sigma` is unbounded).
+    @Test func wideRootOnABumpIsASaddle() throws {
+        let h = 1.5, w = 0.05, c = 0.4, alpha = 0.4
+        var lo = 2.0.squareRoot(), hi = 100.0  // h t^2 / (1 + t^2)^(3/2) decreases here
+        for _ in 0..<200 {
+            let mid = 0.5 * (lo + hi)
+            if h * mid * mid / pow(1 + mid * mid, 1.5) > alpha { lo = mid } else { hi = mid }
+        }
+        let t = 0.5 * (lo + hi)
+        let search = StationaryPointSearch(problem: .unsquashedBump(center: c, height: h, width: w), alpha: alpha, componentCount: 1)
+        let end = try search.solve(from: [c + 0.01, log(1.15 * t * w)])
         #expect(end.converged)
         let saddle = try search.classify(end.theta, window: 3)
-        #expect(abs(saddle.actionMean) < 1e-9)
         #expect(saddle.kind == .saddle)
-        let up = try search.ascend(from: [end.theta[0] + 1e-3, end.theta[1]])
-        #expect(up.converged)
+        #expect(abs(saddle.mixture.means[0] - c) < 1e-8)
+        #expect(abs(saddle.mixture.logStds[0] - log(t * w)) < 1e-7)
+        #expect(saddle.eigenvalues.first ?? 0 < 0 && saddle.eigenvalues.last ?? 0 > 0)
+        let up = try search.ascend(from: [c + 0.01, log(0.85 * t * w)])
         let maximum = try search.classify(up.theta, window: 3)
-        #expect(maximum.kind == .maximum)
-        #expect(maximum.value > saddle.value)
-        #expect(maximum.coveredModes(threshold: 0.2) == [1])
+        #expect(up.converged && maximum.kind == .maximum && maximum.value > saddle.value)
+        #expect(exp(maximum.mixture.logStds[0]) < 2.0.squareRoot() * w)
     }
 
     /// The Gaussian's on-mode maximum on one bump (unsquashed) ends at exactly
