@@ -99,7 +99,7 @@ extension LandscapeTests {
     @Test func bumpThresholdMatchesTheClosedForm() throws {
         let height = 1.5
         let problem = LandscapeProblem.unsquashedBump(center: 0.4, height: height, width: 0.05)
-        let request = LandscapeRequest(problems: [problem], componentCounts: [1], alphaMin: 0.3, alphaMax: 0.9, alphaCount: 4, bisectionSteps: 14)
+        let request = LandscapeRequest(problems: [problem], componentCounts: [1], alphaMin: 0.3, alphaMax: 0.9, alphaCount: 3, bisectionSteps: 14)
         let result = try LandscapeScan(request).run()
         let bound = try #require(result.branch("bump", componentCount: 1)?.lastMaximum[CoveragePattern([0])])
         let exact = 2 * height / pow(3, 1.5)

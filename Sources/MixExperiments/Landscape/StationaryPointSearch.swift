@@ -34,7 +34,7 @@ package struct StationaryPoint: Sendable, Equatable, Codable {
     package var actionMean: Double, actionStd: Double
     /// Per reward mode, the probability of an action within the coverage window of its centre.
     package var modeMasses: [Double]
-    /// How many starts converged to this point.
+    /// How many fresh starts' ascents ended at this point.
     package var starts: Int
 
     /// The indices of the modes holding at least `threshold` of the probability.
@@ -239,13 +239,17 @@ package struct StationaryPointSearch: Sendable {
     }
 
     /// Every stationary point reached from `starts` (free parameters): each start is
-    /// ascended and solved, converged ends are classified and duplicates merged.
+    /// ascended and solved, converged ends are classified and duplicates merged; a point's
+    /// ``StationaryPoint/starts`` counts the ascents that ended there.
     package func stationaryPoints(from starts: [[Double]], window: Double) throws(LandscapeError) -> [StationaryPoint] {
         var found = [StationaryPoint]()
         for start in starts {
             for towardsMaximum in [true, false] {
                 let end = try newton(from: start, towardsMaximum: towardsMaximum)
-                if end.converged { found.append(try classify(end.theta, window: window)) }
+                guard end.converged else { continue }
+                var point = try classify(end.theta, window: window)
+                point.starts = towardsMaximum ? 1 : 0  // count ascents only, as the scan does
+                found.append(point)
             }
         }
         return Self.deduplicated(found)
