@@ -40,14 +40,52 @@ package enum GaussLegendre {
     /// with `panels` equal panels of the `order`-point rule. Cost: `panels * order` calls of `f`.
     package static func integrate(lower: Double, upper: Double, panels: Int, order: Int = 8, dimension: Int,
                                  _ f: (Double) -> [Double]) -> [Double] {
+        integrate(pieces: [Piece(lower: lower, upper: upper, panels: panels)], order: order, dimension: dimension, f)
+    }
+
+    /// An interval cut into `panels` equal panels.
+    package struct Piece: Sendable, Equatable {
+        /// Where the piece starts.
+        package var lower: Double
+        /// Where it ends.
+        package var upper: Double
+        /// How many equal panels it is cut into (at least one is used).
+        package var panels: Int
+
+        /// A piece of `panels` equal panels from `lower` to `upper`.
+        package init(lower: Double, upper: Double, panels: Int) {
+            self.lower = lower
+            self.upper = upper
+            self.panels = panels
+        }
+    }
+
+    /// The sum over `pieces` of their integrals by the composite `order`-point rule: the same
+    /// rule with panels of different widths, so that a narrow feature (a reward bump) gets
+    /// fine panels without paying for them over the whole range.
+    /// Cost: `order` calls of `f` per panel.
+    package static func integrate(pieces: [Piece], order: Int = 8, dimension: Int, _ f: (Double) -> [Double]) -> [Double] {
+        integrate(pieces: pieces, order: order, dimension: dimension) { x, weight, total in
+            let v = f(x)
+            for i in 0..<dimension { total[i] += weight * v[i] }
+        }
+    }
+
+    /// As ``integrate(pieces:order:dimension:_:)``, but `accumulate(x, weight, &total)`
+    /// adds `weight * f(x)` into `total` itself, so that an integrand with many components
+    /// allocates nothing per node (the landscape's Newton iterations evaluate it millions of times).
+    package static func integrate(pieces: [Piece], order: Int = 8, dimension: Int,
+                                 accumulate: (Double, Double, inout [Double]) -> Void) -> [Double] {
         let rule = rule(order: order)
-        let h = (upper - lower) / Double(max(panels, 1))
         var total = [Double](repeating: 0, count: dimension)
-        for p in 0..<max(panels, 1) {
-            let mid = lower + (Double(p) + 0.5) * h
-            for (x, w) in zip(rule.nodes, rule.weights) {
-                let v = f(mid + 0.5 * h * x)
-                for i in 0..<dimension { total[i] += 0.5 * h * w * v[i] }
+        for piece in pieces {
+            let panels = max(piece.panels, 1)
+            let h = (piece.upper - piece.lower) / Double(panels)
+            for p in 0..<panels {
+                let mid = piece.lower + (Double(p) + 0.5) * h
+                for (x, w) in zip(rule.nodes, rule.weights) {
+                    accumulate(mid + 0.5 * h * x, 0.5 * h * w, &total)
+                }
             }
         }
         return total

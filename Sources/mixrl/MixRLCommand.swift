@@ -8,7 +8,7 @@ struct MixRLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mixrl",
         abstract: "Soft Actor-Critic with Gaussian-mixture policies (MRP, LR, hybrid, RP estimators).",
-        subcommands: [TrainCommand.self, Sweep.self, Report.self, VarianceCommand.self, Bench.self]
+        subcommands: [TrainCommand.self, Sweep.self, Report.self, VarianceCommand.self, LandscapeCommand.self, Bench.self]
     )
 }
 
