@@ -31,10 +31,12 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
         /// Every product through BLIS; selecting it fails when BLIS is not installed.
         case blis
         /// BLIS where it is installed and measured faster, OpenBLAS elsewhere: on CPUs
-        /// where OpenBLAS uses its AVX2 kernels (`Haswell`, `Zen`), products whose inner
-        /// dimension is larger than ``GemmBackend/autoInnerThreshold`` go to BLIS and
-        /// the rest to OpenBLAS; on other CPUs (AVX-512, where OpenBLAS runs these
-        /// shapes near peak) and without BLIS, everything goes to OpenBLAS.
+        /// where OpenBLAS uses its AVX2 kernels (`Haswell`, `Zen`), products go to BLIS
+        /// except those with a transposed right operand and an inner dimension of at
+        /// most ``GemmBackend/autoInnerThreshold`` (the forward products of the layers
+        /// fed by observations and actions, where BLIS is several times slower); on
+        /// other CPUs (AVX-512, where OpenBLAS runs these shapes near peak) and without
+        /// BLIS, everything goes to OpenBLAS.
         case auto
     }
 
@@ -45,8 +47,9 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
         public var description: String
     }
 
-    /// Products with an inner dimension up to this size stay on OpenBLAS under
-    /// ``Selection/auto`` (the layers fed by observations and actions).
+    /// Products with a transposed right operand and an inner dimension up to this size
+    /// stay on OpenBLAS under ``Selection/auto`` (the forward products of the layers fed
+    /// by observations and actions).
     public static let autoInnerThreshold = 32
 
     /// The selection in force (reading `MIXRL_GEMM` first if nothing was selected yet).
@@ -71,14 +74,15 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
     /// Whether BLIS could be loaded on this machine.
     public static var isBLISAvailable: Bool { BLISLibrary.shared != nil }
 
-    /// The library the current selection uses for a product with these sizes.
-    public static func forProduct(m: Int, n: Int, k: Int) -> GemmBackend {
-        GemmDispatch.usesBLIS(GemmDispatch.state().routing, m: m, n: n, k: k) ? .blis : .openblas
+    /// The library the current selection uses for a product with these sizes, `op(B)`
+    /// being `Bᵀ` when `transposeB`.
+    public static func forProduct(transposeB: Bool, m: Int, n: Int, k: Int) -> GemmBackend {
+        GemmDispatch.usesBLIS(GemmDispatch.state().routing, transposeB: transposeB, m: m, n: n, k: k) ? .blis : .openblas
     }
 
     /// One line naming the selection and what it resolves to on this machine, for
     /// benchmark headers and run metadata: for example
-    /// `auto: blis 0.9.0 (zen) for k > 32, openblas (Zen) otherwise`.
+    /// `auto: openblas (Zen) for op(B) = Bᵀ with k <= 32, blis 0.9.0 (zen) otherwise`.
     public static var summary: String {
         let state = GemmDispatch.state()
         let openblas = "openblas (\(BLAS.coreName))"
@@ -86,7 +90,7 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
         switch state.routing {
         case .openblas: return "\(state.selection.rawValue): \(openblas)"
         case .blis: return "\(state.selection.rawValue): \(blis)"
-        case .byInnerDimension: return "\(state.selection.rawValue): \(blis) for k > \(autoInnerThreshold), \(openblas) otherwise"
+        case .byShape: return "\(state.selection.rawValue): \(openblas) for op(B) = Bᵀ with k <= \(autoInnerThreshold), \(blis) otherwise"
         }
     }
 }
@@ -95,7 +99,7 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
 package enum GemmDispatch {
     /// Where products go.
     package enum Routing: UInt8, Sendable {
-        case openblas = 0, blis = 1, byInnerDimension = 2
+        case openblas = 0, blis = 1, byShape = 2
     }
 
     /// A selection and what it resolved to.
@@ -155,11 +159,11 @@ package enum GemmDispatch {
 
     /// Whether a product of these sizes goes to BLIS under `routing`. Degenerate
     /// products (a zero size) always go to OpenBLAS, which defines them.
-    @inline(__always) package static func usesBLIS(_ routing: Routing, m: Int, n: Int, k: Int) -> Bool {
+    @inline(__always) package static func usesBLIS(_ routing: Routing, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
         switch routing {
         case .openblas: return false
         case .blis: return m > 0 && n > 0 && k > 0
-        case .byInnerDimension: return k > GemmBackend.autoInnerThreshold && m > 0 && n > 0
+        case .byShape: return m > 0 && n > 0 && k > 0 && !(transposeB && k <= GemmBackend.autoInnerThreshold)
         }
     }
 
@@ -171,8 +175,8 @@ package enum GemmDispatch {
         return selection
     }
 
-    /// The OpenBLAS kernel sets (AVX2) on which BLIS was measured faster for inner
-    /// dimensions above the threshold (docs/performance.md).
+    /// The OpenBLAS kernel sets (AVX2) on which BLIS was measured faster for most
+    /// products of an update (docs/performance.md).
     static let coresWhereBLISPays: Set<String> = ["haswell", "zen"]
 
     static func resolve(_ selection: GemmBackend.Selection) throws(GemmBackend.SelectionError) -> State {
@@ -188,7 +192,7 @@ package enum GemmDispatch {
             return State(selection: selection, routing: .blis)
         case .auto:
             let pays = BLISLibrary.shared != nil && coresWhereBLISPays.contains(BLAS.coreName.lowercased())
-            return State(selection: selection, routing: pays ? .byInnerDimension : .openblas)
+            return State(selection: selection, routing: pays ? .byShape : .openblas)
         }
     }
 }

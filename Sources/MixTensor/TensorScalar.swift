@@ -71,7 +71,7 @@ extension Float: TensorScalar {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
-        if GemmDispatch.usesBLIS(routing, m: m, n: n, k: k), let blis = BLISLibrary.shared {
+        if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
             blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
@@ -131,7 +131,7 @@ extension Double: TensorScalar {
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
-        if GemmDispatch.usesBLIS(routing, m: m, n: n, k: k), let blis = BLISLibrary.shared {
+        if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
             blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return

@@ -121,7 +121,7 @@ struct BenchGemm: ParsableCommand {
         _ = Timing.calibrate(targetSeconds: repetitionSeconds, tensor)
         let candidates = blis == nil ? [raw, tensor] : [raw, tensor, rawBLIS]
         let summaries = Timing.interleaved(repetitions: repetitions, iterations: iterations, candidates)
-        let used = GemmBackend.forProduct(m: m, n: n, k: k)
+        let used = GemmBackend.forProduct(transposeB: shape.transposeB, m: m, n: n, k: k)
         let reference = used == .blis && summaries.count > 2 ? summaries[2] : summaries[0]
         // The steady-state path must not allocate: count tensor buffers over plain calls.
         let buffersBefore = AllocationCounter.bufferCount

@@ -2,7 +2,7 @@
 import Testing
 
 /// The matrix-product libraries behind `TensorScalar.gemm`: every routing (OpenBLAS,
-/// BLIS, BLIS by inner dimension) against the `Double` triple loop, without changing the
+/// BLIS, by shape) against the `Double` triple loop, without changing the
 /// process's selection (other suites run in parallel in the same process and some of
 /// them compare results bit for bit).
 struct GemmBackendTests {
@@ -14,7 +14,7 @@ struct GemmBackendTests {
         (true, false, 1, 64, 45), (true, true, 19, 21, 70), (false, false, 1, 1, 1),
     ]
 
-    static let routings: [GemmDispatch.Routing] = [.openblas, .blis, .byInnerDimension]
+    static let routings: [GemmDispatch.Routing] = [.openblas, .blis, .byShape]
 
     /// Runs `gemm` (one type's routed entry point) on every product with `alpha` and
     /// `beta` not 0 or 1, and checks it against the naive product.
@@ -55,14 +55,16 @@ struct GemmBackendTests {
         }
     }
 
-    @Test func theAutoRuleSplitsOnTheInnerDimension() {
-        #expect(!GemmDispatch.usesBLIS(.byInnerDimension, m: 256, n: 256, k: GemmBackend.autoInnerThreshold))
-        #expect(GemmDispatch.usesBLIS(.byInnerDimension, m: 256, n: 256, k: GemmBackend.autoInnerThreshold + 1))
-        #expect(!GemmDispatch.usesBLIS(.openblas, m: 256, n: 256, k: 256))
-        #expect(GemmDispatch.usesBLIS(.blis, m: 256, n: 256, k: 1))
+    @Test func theAutoRuleKeepsSmallInnerForwardProductsOnOpenBLAS() {
+        let threshold = GemmBackend.autoInnerThreshold
+        #expect(!GemmDispatch.usesBLIS(.byShape, transposeB: true, m: 256, n: 256, k: threshold))
+        #expect(GemmDispatch.usesBLIS(.byShape, transposeB: true, m: 256, n: 256, k: threshold + 1))
+        #expect(GemmDispatch.usesBLIS(.byShape, transposeB: false, m: 256, n: 256, k: 1))
+        #expect(!GemmDispatch.usesBLIS(.openblas, transposeB: false, m: 256, n: 256, k: 256))
+        #expect(GemmDispatch.usesBLIS(.blis, transposeB: true, m: 256, n: 256, k: 1))
         // Degenerate products stay on OpenBLAS, which defines them.
-        #expect(!GemmDispatch.usesBLIS(.blis, m: 0, n: 256, k: 256))
-        #expect(!GemmDispatch.usesBLIS(.blis, m: 256, n: 256, k: 0))
+        #expect(!GemmDispatch.usesBLIS(.blis, transposeB: false, m: 0, n: 256, k: 256))
+        #expect(!GemmDispatch.usesBLIS(.byShape, transposeB: false, m: 256, n: 256, k: 0))
     }
 
     @Test func theGemmLogSeesProductsRoutedToBLIS() throws {
@@ -83,8 +85,8 @@ struct GemmBackendTests {
         let summary = GemmBackend.summary
         #expect(summary.hasPrefix(selection.rawValue + ":"), "\(summary)")
         if selection == .openblas || !GemmBackend.isBLISAvailable {
-            #expect(GemmBackend.forProduct(m: 256, n: 256, k: 256) == .openblas)
+            #expect(GemmBackend.forProduct(transposeB: false, m: 256, n: 256, k: 256) == .openblas)
         }
-        if selection == .blis { #expect(GemmBackend.forProduct(m: 256, n: 256, k: 17) == .blis) }
+        if selection == .blis { #expect(GemmBackend.forProduct(transposeB: true, m: 256, n: 256, k: 17) == .blis) }
     }
 }
