@@ -17,7 +17,7 @@ import Glibc
 /// The selection comes from the environment variable `MIXRL_GEMM`
 /// (`openblas`, `blis` or `auto`; unset means `auto`) the first time a product runs, or
 /// from ``select(_:)``. Both libraries run single-threaded unless a thread count is
-/// set for the whole process (``SACAgent`` parallelism does).
+/// set for the whole process (the agent's `parallelism` does).
 public enum GemmBackend: String, Sendable, CaseIterable, Codable {
     /// OpenBLAS (always present: MixRL links it).
     case openblas

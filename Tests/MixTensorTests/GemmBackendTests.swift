@@ -1,4 +1,4 @@
-@testable import MixTensor
+import MixTensor
 import Testing
 
 /// The matrix-product libraries behind `TensorScalar.gemm`: every routing (OpenBLAS,
