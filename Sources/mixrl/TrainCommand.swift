@@ -119,6 +119,7 @@ struct TrainCommand: ParsableCommand {
         trainer.onProgress = { display.show($0) }
         let c = trainer.configuration
         display.message("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
+        display.message("matrix products (MIXRL_GEMM): \(GemmBackend.summary)")
         do {
             switch try trainer.run(stopRequested: { receivedStopSignal.load(ordering: .relaxed) != 0 }) {
             case .finished(let finalReturn):
