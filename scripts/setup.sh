@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what MixRL needs, idempotently: Debian packages (only those missing) and
+# Installs what MixRL needs, idempotently: Debian packages (only those missing: OpenBLAS,
+# LAPACKE, and BLIS, which MixRL loads at run time for the matrix products where it is
+# faster; see docs/performance.md) and
 # the Python virtualenv used by the environment bridge and by the tests that compare
 # against Python (Gymnasium trajectories, safetensors, TensorBoard files).
 #
@@ -8,7 +10,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-apt_packages=(libopenblas-dev liblapacke-dev pkg-config python3-venv)
+apt_packages=(libopenblas-dev liblapacke-dev libblis4-pthread pkg-config python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

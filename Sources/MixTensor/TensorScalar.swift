@@ -47,7 +47,8 @@ extension Float: TensorScalar {
     /// `F32`.
     public static var dtypeName: String { "F32" }
 
-    /// `cblas_sgemm`, row-major, transposes as flags (no copies); while the
+    /// `cblas_sgemm` (or BLIS's `bli_sgemm` where ``GemmBackend`` routes the product
+    /// there), row-major, transposes as flags (no copies); while the
     /// package's gemm log records (benchmarks), the call is also appended to it.
     @inline(__always)
     public static func gemm(
@@ -56,7 +57,25 @@ extension Float: TensorScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        gemm(routing: GemmDispatch.routing, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` with the
+    /// routing given instead of the process's (tests run each library side by side).
+    @inline(__always)
+    package static func gemm(
+        routing: GemmDispatch.Routing, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
+        if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
+            blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
         cblas_sgemm(CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))
@@ -88,7 +107,8 @@ extension Double: TensorScalar {
     /// `F64`.
     public static var dtypeName: String { "F64" }
 
-    /// `cblas_dgemm`, row-major, transposes as flags (no copies); while the
+    /// `cblas_dgemm` (or BLIS's `bli_dgemm` where ``GemmBackend`` routes the product
+    /// there), row-major, transposes as flags (no copies); while the
     /// package's gemm log records (benchmarks), the call is also appended to it.
     @inline(__always)
     public static func gemm(
@@ -97,7 +117,25 @@ extension Double: TensorScalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        gemm(routing: GemmDispatch.routing, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` with the
+    /// routing given instead of the process's (tests run each library side by side).
+    @inline(__always)
+    package static func gemm(
+        routing: GemmDispatch.Routing, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
         if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
+        if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
+            blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
         cblas_dgemm(CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))
@@ -129,7 +167,12 @@ extension Double: TensorScalar {
 package enum BLAS {
     /// Sets the number of threads OpenBLAS uses inside one call. MixRL runs with one
     /// (small matrices lose with threads); parallelism comes from separate processes.
-    package static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// BLIS, when products are routed to it, gets the same count.
+    package static func setThreadCount(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+        GemmDispatch.requestedThreads.store(max(1, n), ordering: .relaxed)
+        if GemmDispatch.routing != .openblas { BLISLibrary.shared?.setThreads(max(1, n)) }
+    }
     /// The number of threads OpenBLAS currently uses.
     package static var threadCount: Int { Int(openblas_get_num_threads()) }
     /// OpenBLAS's description of its build and kernel (for benchmark reports).

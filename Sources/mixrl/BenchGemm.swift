@@ -1,12 +1,15 @@
 import ArgumentParser
 import COpenBLAS
+import Foundation
 import MixRL
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `mixrl bench gemm`: `Tensor.matmul(into:)` against raw `cblas_sgemm` on the same
-/// buffers, for every matrix product of a SAC update.
+/// `mixrl bench gemm`: `Tensor.matmul(into:)` against raw `cblas_sgemm` (OpenBLAS) and
+/// raw `bli_sgemm` (BLIS, when installed) on the same buffers, for every matrix product
+/// of a SAC update. The tensor side runs through the selected ``GemmBackend``
+/// (`MIXRL_GEMM`); its ratio is taken against the raw call of the library it used.
 ///
 /// Layer convention (row-major, activations `[rows, features]`, weights `[out, in]`):
 /// forward `Y = X Wᵀ` (NT), input gradient `dX = dY W` (NN), weight gradient
@@ -16,7 +19,7 @@ import Glibc
 struct BenchGemm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "Tensor matmul against raw cblas_sgemm for the shapes of a SAC update.")
+        abstract: "Tensor matmul against raw OpenBLAS and BLIS sgemm for the shapes of a SAC update.")
 
     @Option(help: "Observation size.") var observation = 17
     @Option(help: "Action size.") var action = 6
@@ -29,16 +32,22 @@ struct BenchGemm: ParsableCommand {
     @Option(help: "OpenBLAS threads.") var threads = 1
     @Option(help: "Tensor/raw throughput ratio every shape should reach.") var targetRatio = 0.95
     @Flag(help: "Exit with an error when a shape misses the target ratio.") var strict = false
+    @Option(help: "Extra square products n x n x n to time (raw libraries only matter there).")
+    var squares: [Int] = [256, 2048]
 
     func run() throws {
         BLAS.setThreadCount(threads)
         let environment = getenv("OPENBLAS_NUM_THREADS").map { String(cString: $0) } ?? "unset"
+        print("# CPU: \(cpuDescription())")
         print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration) | threads: \(BLAS.threadCount)",
               "(--threads \(threads), OPENBLAS_NUM_THREADS=\(environment))")
+        print("# BLIS: \(BLISLibrary.shared.map { "\($0.version), kernels \($0.architecture), \($0.path)" } ?? "not installed (\(BLISLibrary.loadFailure))")")
+        print("# gemm backend of the tensor side (MIXRL_GEMM): \(GemmBackend.summary)")
         print("# \(repetitions) interleaved repetitions of ~\(format(repetitionSeconds * 1e3, 1)) ms per side;",
-              "GFLOP/s = 2 M N K / median time; ratio = median over repetitions of raw time / tensor time")
+              "GFLOP/s = 2 M N K / median time; ratio = median over repetitions of raw time (of the library the tensor side used) / tensor time")
         let shapes = GemmShape.sacUpdate(observation: observation, action: action, batch: batch,
                                          hidden: hidden, components: components)
+            + squares.map { GemmShape(name: "square \($0)^3", transposeA: false, transposeB: false, m: $0, n: $0, k: $0) }
         print(GemmRow.header)
         var worst = Double.infinity
         var allocations = 0
@@ -91,16 +100,37 @@ struct BenchGemm: ParsableCommand {
                 Tensor.matmul(a, transposed: transposeA, b, transposed: transposeB, into: &out)
             }
         }
+        let blis = BLISLibrary.shared
+        let rawBLIS: (Int) -> Void = { [a, b] iterations in
+            guard let blis else { return }
+            var out = Tensor<Float>.zeros(Shape())
+            swap(&out, &c)
+            defer { swap(&out, &c) }
+            a.withUnsafePointer { pa in
+                b.withUnsafePointer { pb in
+                    out.withUnsafeMutablePointer { pc in
+                        for _ in 0..<iterations {
+                            blis.gemm(transposeA: shape.transposeA, transposeB: shape.transposeB, m: m, n: n, k: k,
+                                      alpha: 1, a: pa, lda: Int(lda), b: pb, ldb: Int(ldb), beta: 0, c: pc, ldc: Int(ldc))
+                        }
+                    }
+                }
+            }
+        }
         let iterations = Timing.calibrate(targetSeconds: repetitionSeconds, raw)
         _ = Timing.calibrate(targetSeconds: repetitionSeconds, tensor)
-        let summaries = Timing.interleaved(repetitions: repetitions, iterations: iterations, [raw, tensor])
+        let candidates = blis == nil ? [raw, tensor] : [raw, tensor, rawBLIS]
+        let summaries = Timing.interleaved(repetitions: repetitions, iterations: iterations, candidates)
+        let used = GemmBackend.forProduct(transposeB: shape.transposeB, m: m, n: n, k: k)
+        let reference = used == .blis && summaries.count > 2 ? summaries[2] : summaries[0]
         // The steady-state path must not allocate: count tensor buffers over plain calls.
         let buffersBefore = AllocationCounter.bufferCount
         for _ in 0..<8 { Tensor.matmul(a, transposed: shape.transposeA, b, transposed: shape.transposeB, into: &c) }
         let allocations = AllocationCounter.bufferCount - buffersBefore
         let flops = 2 * Double(m) * Double(n) * Double(k)
-        return GemmRow(shape: shape, rawSeconds: summaries[0].median, tensorSeconds: summaries[1].median,
-                       ratio: Timing.pairedRatio(reference: summaries[0], candidate: summaries[1]),
+        return GemmRow(shape: shape, rawSeconds: summaries[0].median, blisSeconds: summaries.count > 2 ? summaries[2].median : nil,
+                       tensorSeconds: summaries[1].median, tensorBackend: used,
+                       ratio: Timing.pairedRatio(reference: reference, candidate: summaries[1]),
                        flops: flops, allocations: allocations)
     }
 }
@@ -155,25 +185,46 @@ struct GemmShape {
 /// One line of the benchmark table.
 struct GemmRow {
     var shape: GemmShape
-    var rawSeconds: Double, tensorSeconds: Double
-    /// Tensor throughput over raw throughput (paired median, see ``Timing/pairedRatio(reference:candidate:)``).
+    var rawSeconds: Double, blisSeconds: Double?, tensorSeconds: Double
+    /// The library the tensor side used.
+    var tensorBackend: GemmBackend
+    /// Tensor throughput over raw throughput (of the library the tensor side used) (paired median, see ``Timing/pairedRatio(reference:candidate:)``).
     var ratio: Double
     var flops: Double
     var allocations: Int
 
     static let header = pad("shape", 34) + " tr " + lpad("M", 5) + lpad("N", 5) + lpad("K", 5)
-        + lpad("raw GF/s", 10) + lpad("tensor GF/s", 12) + lpad("ratio", 7) + lpad("raw us", 9) + lpad("tensor us", 10)
+        + lpad("OpenBLAS", 10) + lpad("BLIS", 8) + lpad("tensor", 8) + " (by)    " + lpad("ratio", 7)
+        + lpad("OpenBLAS us", 12) + lpad("BLIS us", 9) + lpad("tensor us", 10) + "   (GFLOP/s, then us per call)"
 
     func line(target: Double) -> String {
         pad(shape.name, 34) + " " + shape.flags + " " + lpad("\(shape.m)", 5) + lpad("\(shape.n)", 5) + lpad("\(shape.k)", 5)
-            + lpad(format(flops / rawSeconds / 1e9, 2), 10) + lpad(format(flops / tensorSeconds / 1e9, 2), 12)
-            + lpad(format(ratio, 3), 7) + lpad(format(rawSeconds * 1e6, 2), 9) + lpad(format(tensorSeconds * 1e6, 2), 10)
+            + lpad(format(flops / rawSeconds / 1e9, 2), 10) + lpad(blisSeconds.map { format(flops / $0 / 1e9, 2) } ?? "-", 8)
+            + lpad(format(flops / tensorSeconds / 1e9, 2), 8) + " (" + pad(tensorBackend.rawValue, 8) + ")"
+            + lpad(format(ratio, 3), 6) + lpad(format(rawSeconds * 1e6, 2), 12)
+            + lpad(blisSeconds.map { format($0 * 1e6, 2) } ?? "-", 9) + lpad(format(tensorSeconds * 1e6, 2), 10)
             + (ratio < target ? "  < target" : "")
     }
 }
 
 private func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
 private func lpad(_ s: String, _ width: Int) -> String { s.count >= width ? s : String(repeating: " ", count: width - s.count) + s }
+
+/// The CPU's model name and family from `/proc/cpuinfo` (for benchmark headers), with
+/// whether it has AVX-512.
+func cpuDescription() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+    var model = "?", family = "?", flags = ""
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { continue }
+        if parts[0] == "model name", model == "?" { model = parts[1] }
+        if parts[0] == "cpu family", family == "?" { family = parts[1] }
+        if parts[0] == "flags", flags.isEmpty { flags = parts[1]; break }
+    }
+    let simd = flags.split(separator: " ").contains("avx512f") ? "AVX-512" : flags.split(separator: " ").contains("avx2") ? "AVX2" : "no AVX2"
+    return "\(model), family \(family), \(simd)"
+}
 
 /// `value` with `digits` digits after the point (no Foundation).
 func format(_ value: Double, _ digits: Int) -> String {

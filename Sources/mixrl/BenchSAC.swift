@@ -43,47 +43,72 @@ struct BenchSAC: ParsableCommand {
     @Option(help: "Only run this many updates per configuration, untimed against floors (for perf or callgrind).")
     var profileUpdates: Int?
     @Flag(help: "Exit with an error when a one-thread row misses the target or an update allocates.") var strict = false
+    @Option(parsing: .upToNextOption,
+            help: "Matrix-product libraries to compare, one row each: openblas, blis, auto (default: the one MIXRL_GEMM selects, or all three when BLIS is installed and MIXRL_GEMM is unset).")
+    var backends: [GemmBackend.Selection] = []
 
-    /// One row of the table: K, thread count and how the threads are used.
+    /// One row of the table: gemm backend, K, thread count and how the threads are used.
     struct Setting {
+        var backend: GemmBackend.Selection
         var components: Int
         var parallelism: SACAgent.Parallelism
         var label: String { parallelism.threads == 1 ? "1" : "\(parallelism.threads) \(parallelism.kind.rawValue)" }
     }
 
+    /// The backends measured: `--backends`, else all three when BLIS is installed and
+    /// `MIXRL_GEMM` is unset, else the environment's selection.
+    var selections: [GemmBackend.Selection] {
+        if !backends.isEmpty { return backends }
+        let environment = getenv("MIXRL_GEMM").map { String(cString: $0) } ?? ""
+        if environment.isEmpty && GemmBackend.isBLISAvailable { return [.openblas, .blis, .auto] }
+        return [GemmBackend.selection]
+    }
+
     var settings: [Setting] {
         components.flatMap { k in
             threads.flatMap { t in
-                t == 1 ? [Setting(components: k, parallelism: .serial)]
-                       : parallelism.map { Setting(components: k, parallelism: .init(kind: $0, threads: t)) }
+                selections.flatMap { backend in
+                    t == 1 ? [Setting(backend: backend, components: k, parallelism: .serial)]
+                           : parallelism.map { Setting(backend: backend, components: k, parallelism: .init(kind: $0, threads: t)) }
+                }
             }
         }
     }
 
     func run() throws {
+        let initial = GemmBackend.selection
+        defer { try? GemmBackend.select(initial) }
         if let n = profileUpdates {
             for setting in settings {
+                try GemmBackend.select(setting.backend)
                 let agent = try makeAgent(setting)
                 let data = randomBatch()
                 let start = Timing.now()
                 for _ in 0..<n { _ = try agent.update(batch: data) }
-                print("K=\(setting.components) threads=\(setting.label): \(n) updates,",
+                print("gemm=\(setting.backend.rawValue) K=\(setting.components) threads=\(setting.label): \(n) updates,",
                       "\(format(Timing.seconds(since: start) * 1e3 / Double(max(n, 1)), 3)) ms each")
             }
             return
         }
+        print("# CPU: \(cpuDescription())")
         print("# OpenBLAS core: \(BLAS.coreName) | config: \(BLAS.configuration)")
+        print("# BLIS: \(BLISLibrary.shared.map { "\($0.version), kernels \($0.architecture), \($0.path)" } ?? "not installed (\(BLISLibrary.loadFailure))")")
+        for selection in selections {
+            try GemmBackend.select(selection)
+            print("# gemm \(selection.rawValue): \(GemmBackend.summary)")
+        }
         print("# SAC update (SACAgent.update(batch:)): observation \(observation), action \(action), batch \(batch),",
               "networks \(hidden)x\(hidden); K = 1: Gaussian + RP, K > 1: mixture + MRP; random replay data")
         print("# \(repetitions) interleaved repetitions of ~\(format(repetitionSeconds, 2)) s per side; medians of ms per update.")
         print("# floor min: the gemms of peers/sac_gemm_floor.c with q_dw=0; floor act: the gemms this update issued (GemmLog);",
-              "both replayed raw through Float.gemm with the row's thread count inside OpenBLAS.")
+              "both replayed raw through Float.gemm (so through the row's gemm backend) with the row's thread count inside the library.")
         print("# cpu: thread CPU clock with 1 thread, process CPU clock with 2+ (all threads, spinning included).",
               "ratio = update / floor, wall and cpu. buffers: tensor buffers allocated per update after warm-up (batch refilled in place).",
               "result: hash of all parameters after 5 updates from the same seed (equal for equal K: threads do not change results).")
         print(SACRow.header)
         var failed = false
         for setting in settings {
+            try GemmBackend.select(setting.backend)
             let row = try measure(setting)
             print(row.line)
             if setting.parallelism.threads == 1 && row.cpuRatioActual > targetRatio { failed = true }
@@ -213,7 +238,7 @@ struct BenchSAC: ParsableCommand {
             return "#   C floor: unexpected output: \(output)"
         }
         let swift = row.wall[1].median * 1e3
-        return "#   C floor, sac_gemm_floor.c \(observation) \(action) \(k) \(batch) \(hidden) q_dw=0, OPENBLAS_NUM_THREADS=\(t), wall:"
+        return "#   C floor (OpenBLAS), sac_gemm_floor.c \(observation) \(action) \(k) \(batch) \(hidden) q_dw=0, OPENBLAS_NUM_THREADS=\(t), wall:"
             + " \(format(ms, 3)) ms; Swift replay of the same list: \(format(swift, 3)) ms (Swift/C \(format(swift / ms, 3)))"
     }
 }
@@ -229,7 +254,7 @@ struct SACRow {
 
     var cpuRatioActual: Double { cpu[0].median / cpu[2].median }
 
-    static let header = "K est threads    | updates/s | update ms wall    cpu | floor min wall (n) | floor act wall (n) |"
+    static let header = "gemm     K est threads    | updates/s | update ms wall    cpu | floor min wall (n) | floor act wall (n) |"
         + " ratio/min wall  cpu | ratio/act wall  cpu | buffers | result"
 
     var line: String {
@@ -237,7 +262,7 @@ struct SACRow {
         func r(_ x: Double) -> String { pad(format(x, 3), 5) }
         let k = setting.components
         let hex = String(resultHash, radix: 16)
-        return "\(k) \(k == 1 ? "RP " : "MRP") \(setting.label.padding(toLength: 10, withPad: " ", startingAt: 0)) |"
+        return "\(setting.backend.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(k) \(k == 1 ? "RP " : "MRP") \(setting.label.padding(toLength: 10, withPad: " ", startingAt: 0)) |"
             + " \(pad(format(1 / wall[0].median, 1), 9)) | \(ms(wall[0])) \(ms(cpu[0])) |"
             + " \(ms(wall[1])) (\(minimalGemms))       | \(ms(wall[2])) (\(actualGemms))       |"
             + "      \(r(wall[0].median / wall[1].median)) \(r(cpu[0].median / cpu[1].median)) |"
@@ -334,3 +359,4 @@ enum SACClock {
 }
 
 extension SACAgent.Parallelism.Kind: ExpressibleByArgument {}
+extension GemmBackend.Selection: ExpressibleByArgument {}

@@ -10,6 +10,17 @@ struct MixRLCommand: ParsableCommand {
         abstract: "Soft Actor-Critic with Gaussian-mixture policies (MRP, LR, hybrid, RP estimators).",
         subcommands: [TrainCommand.self, Sweep.self, Report.self, VarianceCommand.self, LandscapeCommand.self, Bench.self]
     )
+
+    /// Checks `MIXRL_GEMM` (an unknown name, or `blis` without BLIS, is an error before
+    /// any work), then parses and runs the subcommand.
+    static func main() {
+        do {
+            try GemmBackend.selectFromEnvironment()
+        } catch {
+            exit(withError: ValidationError(error.description))
+        }
+        main(nil)
+    }
 }
 
 /// `mixrl bench ...`: speed measurements, each next to a reference measured in the same run.

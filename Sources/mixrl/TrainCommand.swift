@@ -149,6 +149,7 @@ struct TrainCommand: ParsableCommand {
             display.message("warning: steps (\(c.steps)) <= random_steps (\(c.randomSteps)): this run acts at random throughout and makes no gradient update")
         }
         display.message("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
+        display.message("matrix products (MIXRL_GEMM): \(GemmBackend.summary)")
         do {
             var paused = false
             let stopRequested = {

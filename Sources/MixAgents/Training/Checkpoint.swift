@@ -40,6 +40,8 @@ package enum Checkpoint {
         } catch {
             throw .io(path: "<memory>", reason: "cannot encode the agent's spaces: \(error)")
         }
+        // Informational: resuming is bit-exact only with the same matrix-product library.
+        metadata["mixrl.gemm"] = GemmBackend.summary
         metadata["mixrl.format"] = formatVersion
         metadata["mixrl.checksum"] = checksumPlaceholder
         var bytes = SafeTensors.encode(tensors, metadata: metadata)
