@@ -56,3 +56,29 @@ import MixTestSupport
         #expect(json.contains("leave-one-out"))
     }
 }
+
+/// A fixed temperature (`learn_temperature = false`, `mixrl train --alpha X`) stays fixed:
+/// every logged `alpha` is exactly the one asked for, and the agent's own is unchanged.
+@Suite struct FixedTemperatureTests {
+    @Test func alphaIsConstantInTheMetrics() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = TrainingConfiguration.preset(for: "BimodalBandit-v0")
+        c.policy = .mixture
+        c.components = 3
+        c.estimator = .mrp
+        c.steps = 600
+        c.randomSteps = 100
+        c.evalEvery = 300
+        c.evalEpisodes = 5
+        c.logEvery = 50
+        c.learnTemperature = false
+        c.initialTemperature = 0.5
+        let trainer = try Trainer.start(configuration: c, runDirectory: dir.appendingPathComponent("run"))
+        _ = try trainer.run()
+        let alphas = try TrainingLog.read(runDirectory: dir.appendingPathComponent("run")).series(name: "alpha", kind: "train")
+        #expect(alphas.count == 10, "\(alphas.count) alpha values logged")
+        #expect(alphas.allSatisfy { $0.value == 0.5 }, "\(alphas.map(\.value))")
+        #expect(trainer.agent.alpha == 0.5)
+    }
+}

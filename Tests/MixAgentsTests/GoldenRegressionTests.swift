@@ -135,7 +135,7 @@ import MixTestSupport
         #expect(Set(measured.values.keys) == Set(golden.values.keys))
         let worst = Self.deviation(measured, from: golden)
         // Printed for scripts/golden-cross-check.sh, which collects it across kernels.
-        print("golden-deviation: \(worst.relative) at \(worst.key) (OpenBLAS \(BLAS.coreName); golden made with \(golden.madeWith ?? "?"))")
+        print("golden-deviation: \(worst.relative) at \(worst.key) (\(GemmBackend.summary); golden made with \(golden.madeWith ?? "?"))")
         for (key, expected) in golden.values.sorted(by: { $0.key < $1.key }) {
             guard let value = measured.values[key] else { continue }
             #expect(abs(value - expected) <= Self.tolerance * max(abs(expected), 1), "\(key): \(value), golden \(expected)")
