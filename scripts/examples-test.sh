@@ -73,8 +73,12 @@ if [ "$eval_every" -gt 0 ]; then
 else
   evaluations=1
 fi
-want_steps=$((steps + evaluations * eval_episodes))
-want_resets=$((steps + 1 + evaluations * eval_episodes))
+# Each evaluation runs its episodes twice: acting deterministically (eval_mode) and
+# stochastically (the stochastic return column of eval.csv). The example's environment
+# declares no modes, so no extra reset for mode masses.
+passes=2
+want_steps=$((steps + passes * evaluations * eval_episodes))
+want_resets=$((steps + 1 + passes * evaluations * eval_episodes))
 # Updates run after an environment step once step > random_steps (every step if
 # random_steps is 0), updates_per_step each; the actor every policy_delay-th update.
 updating_steps=$((random_steps > 0 ? steps - random_steps : steps))
@@ -84,7 +88,7 @@ for run in mrp antithetic; do
   got_steps=$(field "$out" custom-environment steps "run=$run ")
   got_resets=$(field "$out" custom-environment resets "run=$run ")
   got_instances=$(field "$out" custom-environment instances "run=$run ")
-  check "run $run: custom environment stepped $got_steps times (want $steps training + $evaluations evaluations x $eval_episodes = $want_steps)" [ "$got_steps" = "$want_steps" ]
+  check "run $run: custom environment stepped $got_steps times (want $steps training + $evaluations evaluations x $eval_episodes episodes x $passes passes = $want_steps)" [ "$got_steps" = "$want_steps" ]
   check "run $run: custom environment reset $got_resets times (want $want_resets)" [ "$got_resets" = "$want_resets" ]
   check "run $run: registry made $got_instances environments (want 2: training and evaluation)" [ "$got_instances" = "2" ]
   final=$(field "$out" run final_return "name=$run ")

@@ -89,9 +89,16 @@ import Testing
                                       samplesPerState: [1, 4], estimateCount: 200, seed: 1)
         let report = try VarianceBenchmark(request).run()
         let markdown = report.markdown(command: "mixrl variance --bandit asymmetric-bimodal")
-        for heading in ["### K = 2", "### K = 5", "### Logit variance relative to MRP", "### Total variance relative to MRP"] {
+        for heading in ["### K = 2", "### K = 5", "### Logit variance relative to MRP", "### Total variance relative to MRP",
+                        "### Is MRP's variance lower than LR's? (the paper's Theorem 4.3, by condition)"] {
             #expect(markdown.contains(heading), "missing \(heading)")
         }
+        // The verdicts count cells from the ratio tables: 2 K x 2 M cells at equal samples
+        // for LR, one condition per line, for the logits and for all parameters.
+        let verdicts = report.lowerVarianceVerdicts()
+        #expect(verdicts.count == 8, "\(verdicts)")
+        #expect(verdicts.first?.hasPrefix("Logit gradient, LR at equal samples: MRP's variance is lower in ") == true)
+        #expect(verdicts.first?.contains(" of 4 cells") == true, "\(verdicts.first ?? "")")
         let lines = report.csv().split(separator: "\n")
         #expect(lines.count == 1 + report.rows.reduce(0) { $0 + $1.groups.count })
         #expect(report.rows.allSatisfy { row in row.groups.allSatisfy { $0.totalVariance.isFinite && $0.largestEigenvalue <= $0.totalVariance * (1 + 1e-9) } })

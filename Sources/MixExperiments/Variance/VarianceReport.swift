@@ -116,10 +116,46 @@ package struct VarianceReport: Sendable, Equatable, Codable {
                 out += table.render() + "\n"
             }
         }
+        let verdicts = lowerVarianceVerdicts()
+        if !verdicts.isEmpty {
+            out += "### Is MRP's variance lower than LR's? (the paper's Theorem 4.3, by condition)\n\n"
+                + verdicts.map { "- \($0)\n" }.joined() + "\n"
+        }
         if !notes.isEmpty {
             out += "Notes:\n\n" + notes.map { "- \($0)\n" }.joined() + "\n"
         }
         return out
+    }
+
+    /// The claim "MRP's gradient has lower variance than LR's" split by the conditions it
+    /// depends on (parameter group; equal samples or equal critic cost; with or without
+    /// the leave-one-out baseline), each with the number of (K, M) cells where it holds
+    /// and the range of the ratios, so that no sentence says more than the rows show.
+    func lowerVarianceVerdicts() -> [String] {
+        var lines: [String] = []
+        let conditions: [(VarianceEstimatorKind, VarianceComparison)] = [
+            (.lr, .equalSamples), (.lrLeaveOneOut, .equalSamples), (.lr, .equalCompute), (.lrLeaveOneOut, .equalCompute),
+        ]
+        for group in [ParameterGroup.logits, .all] {
+            for (kind, comparison) in conditions {
+                var ratios: [Double] = []
+                for k in componentCounts where k > 1 {
+                    for m in budgets {
+                        guard let mrp = row(.mrp, componentCount: k, budget: m)?.statistics(group)?.totalVariance, mrp > 0,
+                              let other = row(kind, componentCount: k, budget: m, comparison: comparison)?.statistics(group)?.totalVariance
+                        else { continue }
+                        ratios.append(other / mrp)
+                    }
+                }
+                guard let low = ratios.min(), let high = ratios.max() else { continue }
+                let lower = ratios.filter { $0 > 1 }.count
+                let what = group == .logits ? "Logit gradient" : "All parameters"
+                let cost = comparison == .equalSamples ? "at equal samples" : "at equal critic cost (K·M samples)"
+                lines.append("\(what), \(kind.label) \(cost): MRP's variance is lower in \(lower) of \(ratios.count) cells "
+                             + "(\(kind.label) / MRP from \(Self.number(low)) to \(Self.number(high))).")
+            }
+        }
+        return lines
     }
 
     /// Variance of every other row over MRP's at the same K and budget (K >= 2 only).
@@ -264,6 +300,7 @@ package struct VarianceReport: Sendable, Equatable, Codable {
             page.table(header: header, rows: tableRows)
         }
         for (_, chart) in charts() { page.chart(chart) }
+        for verdict in lowerVarianceVerdicts() { page.paragraph(verdict) }
         for note in notes { page.paragraph(note, className: "note") }
         return page.render()
     }
