@@ -131,7 +131,7 @@ package struct VarianceReport: Sendable, Equatable, Codable {
     /// depends on (parameter group; equal samples or equal critic cost; with or without
     /// the leave-one-out baseline), each with the number of (K, M) cells where it holds
     /// and the range of the ratios, so that no sentence says more than the rows show.
-    func lowerVarianceVerdicts() -> [String] {
+    package func lowerVarianceVerdicts() -> [String] {
         var lines: [String] = []
         let conditions: [(VarianceEstimatorKind, VarianceComparison)] = [
             (.lr, .equalSamples), (.lrLeaveOneOut, .equalSamples), (.lr, .equalCompute), (.lrLeaveOneOut, .equalCompute),
