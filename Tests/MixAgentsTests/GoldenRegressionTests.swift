@@ -84,9 +84,9 @@ import MixTestSupport
             case .learningRate:
                 c.actorLearningRate *= 1.01; c.criticLearningRate *= 1.01; c.temperatureLearningRate *= 1.01
             case .estimator:
-                if run.estimator == .mrp { estimator = MisScaledTemperature(inner: MRPEstimator(), factor: 1.02) }
+                if run.estimator == .mrp { estimator = PerturbedMRP(alphaFactor: 1.02) }
             case .randomStream:
-                if run.estimator == .mrp { estimator = ReseededNoise(inner: MRPEstimator()) }
+                if run.estimator == .mrp { estimator = PerturbedMRP(reseeded: true) }
             }
             let trainer = try Trainer.start(configuration: c, runDirectory: dir, estimator: estimator)
             if perturbation == .initializer {
@@ -154,36 +154,25 @@ import MixTestSupport
     }
 }
 
-/// A broken MRP for the power test: the actor loss uses `factor * alpha`.
-struct MisScaledTemperature: GradientEstimator {
-    var inner: MRPEstimator
-    var factor: Double
-    var description: String { "MRP with alpha x \(factor)" }
-    var isUnbiased: Bool { false }
+/// MRP changed on purpose for the power test: the actor loss uses `alphaFactor * alpha`,
+/// or (`reseeded`) the same estimator draws its noise from another stream.
+struct PerturbedMRP: GradientEstimator {
+    var inner = MRPEstimator()
+    var alphaFactor = 1.0
+    var reseeded = false
+    var description: String { reseeded ? "MRP, reseeded" : "MRP with alpha x \(alphaFactor)" }
+    var isUnbiased: Bool { alphaFactor == 1 }
     func criticEvaluationsPerState(componentCount: Int) -> Int { inner.criticEvaluationsPerState(componentCount: componentCount) }
     func validate(componentCount: Int) throws(EstimatorError) { try inner.validate(componentCount: componentCount) }
     func actorLoss<Scalar: TensorScalar>(
         distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
-        try inner.actorLoss(distribution: distribution, states: states, critic: critic,
-                            alpha: alpha * Scalar(factor), on: tape, using: &rng)
-    }
-}
-
-/// MRP whose noise comes from another stream: an unchanged estimator with other random numbers.
-struct ReseededNoise: GradientEstimator {
-    var inner: MRPEstimator
-    var description: String { "MRP, reseeded" }
-    var isUnbiased: Bool { true }
-    func criticEvaluationsPerState(componentCount: Int) -> Int { inner.criticEvaluationsPerState(componentCount: componentCount) }
-    func validate(componentCount: Int) throws(EstimatorError) { try inner.validate(componentCount: componentCount) }
-    func actorLoss<Scalar: TensorScalar>(
-        distribution: SquashedGaussianMixture<Scalar>, states: Variable, critic: CriticFunction,
-        alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
-    ) throws(EstimatorError) -> ActorLoss<Scalar> {
+        let scaled = alpha * Scalar(alphaFactor)
+        guard reseeded else {
+            return try inner.actorLoss(distribution: distribution, states: states, critic: critic, alpha: scaled, on: tape, using: &rng)
+        }
         var other = RandomStream(seed: rng.next() ^ 0x9E37_79B9_7F4A_7C15)
-        return try inner.actorLoss(distribution: distribution, states: states, critic: critic,
-                                   alpha: alpha, on: tape, using: &other)
+        return try inner.actorLoss(distribution: distribution, states: states, critic: critic, alpha: scaled, on: tape, using: &other)
     }
 }
