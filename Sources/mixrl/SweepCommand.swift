@@ -49,6 +49,15 @@ struct SweepSpecArguments: ParsableArguments {
             throw ExitCode(2)
         }
     }
+
+    /// Prepares the sweep folder, or a message and exit code 2 if it holds another sweep
+    /// (or other files).
+    func prepare(_ folder: SweepFolder, plan: SweepPlan, spec: SweepSpec) throws {
+        do { try folder.prepare(plan: plan, spec: spec) } catch {
+            FileHandle.standardError.write(Data("mixrl: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
 }
 
 /// The launcher: this executable's `train`, or `--train-command`.
@@ -86,7 +95,7 @@ struct SweepRun: ParsableCommand {
         let plan = try specArguments.plan(spec)
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
         let folder = SweepFolder(path: spec.outputFolder)
-        try folder.prepare(plan: plan, spec: spec)
+        try specArguments.prepare(folder, plan: plan, spec: spec)
 
         var options = SweepRunner.Options()
         options.jobs = jobs ?? spec.jobs
@@ -97,7 +106,8 @@ struct SweepRun: ParsableCommand {
         let runner = SweepRunner(plan: plan, folder: folder, launcher: launcherArguments.launcher, options: options, progress: progress)
         let summary = try runner.run(interrupt: interrupt)
 
-        if !noReport && summary.runs.contains(where: { $0.outcome == "finished" || $0.outcome == "skipped" }) {
+        // The report also when every run failed: it lists the failures.
+        if !noReport && summary.runs.contains(where: { ["finished", "skipped", "failed"].contains($0.outcome) }) {
             let report = SweepReport.make(folder: folder.url)
             let page = try report.write(to: folder.reportFolder)
             print(report.markdown())
@@ -169,7 +179,7 @@ struct SweepSlurm: ParsableCommand {
         let spec = try specArguments.load()
         let plan = try specArguments.plan(spec)
         let folder = SweepFolder(path: spec.outputFolder)
-        try folder.prepare(plan: plan, spec: spec)
+        try specArguments.prepare(folder, plan: plan, spec: spec)
         var extra: [String] = []
         if let command = launcherArguments.trainCommand { extra += ["--train-command", URL(fileURLWithPath: command).standardizedFileURL.path] }
         let executable = mixrl ?? spec.slurm.mixrl ?? TrainCommandLauncher.currentExecutable().executable
@@ -230,7 +240,7 @@ struct SweepRunOne: ParsableCommand {
                 throw ExitCode(2)
             }
         } else {
-            try folder.prepare(plan: plan, spec: spec)
+            try specArguments.prepare(folder, plan: plan, spec: spec)
         }
         var options = SweepRunner.Options()
         options.jobs = 1

@@ -141,9 +141,10 @@ struct TrainCommand: ParsableCommand {
         trainer.onProgress = { display.show($0) }
         let c = trainer.configuration
         if resume != nil {
-            display.message(trainer.currentStep > 0
+            display.message(trainer.restoredFromCheckpoint
                 ? "resumed from step \(trainer.currentStep) (its last checkpoint)"
-                : "no checkpoint had been written yet: the run starts again from step 0")
+                : "no checkpoint had been written yet (the first was due at step \(min(c.checkpointEvery, c.steps))): "
+                    + "the run starts again from step 0, and the metrics it had logged are discarded")
         }
         if c.steps <= c.randomSteps {
             display.message("warning: steps (\(c.steps)) <= random_steps (\(c.randomSteps)): this run acts at random throughout and makes no gradient update")

@@ -43,6 +43,15 @@ public final class Trainer {
     let startTime = Date()
     var lastProgress = Date.distantPast
     var stepsAtStart = 0
+    /// The run folder's lock: taken by ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``
+    /// and ``resume(runDirectory:registry:environmentOptions:estimator:extendingTo:)``, released when
+    /// ``run(stopRequested:)`` returns or throws (taken again if the trainer runs again).
+    var folderLock: RunFolderLock?
+    /// Whether this trainer continued from a checkpoint (false for a new run, and for a
+    /// resumed run that had stopped before its first checkpoint).
+    package private(set) var restoredFromCheckpoint = false
+    /// Estimates the time left from the throughput of the current phase.
+    var timeLeft = TimeLeftEstimator()
 
     static let metricFiles = ["metrics.csv", "metrics.jsonl", "eval.csv"]
     /// The first columns of `eval.csv`, in every version of the layout.
@@ -58,7 +67,8 @@ public final class Trainer {
 
     var checkpointURL: URL { runDirectory.appendingPathComponent("checkpoints/latest.ckpt") }
 
-    /// Starts a new run in `runDirectory` (created if missing; it must not already hold a run).
+    /// Starts a new run in `runDirectory` (created if missing; it must not already hold a
+    /// run, nor anything else: an existing folder must be empty).
     ///
     /// - Parameters:
     ///   - configuration: the run's settings; validated before anything is written.
@@ -71,8 +81,9 @@ public final class Trainer {
     ///     configuration's built-in one; its description is recorded as
     ///     ``TrainingConfiguration/customEstimator``.
     /// - Throws: ``TrainingError`` before anything is written if the configuration is
-    ///   invalid or the estimator cannot train the configured policy; also if the folder
-    ///   already holds a run, or the environment cannot be made.
+    ///   invalid or the estimator cannot train the configured policy; also, writing
+    ///   nothing, if the folder already holds a run, holds other files, or is in use by
+    ///   another trainer; or if the environment cannot be made.
     public static func start(configuration: TrainingConfiguration, runDirectory: URL,
                              registry: EnvironmentRegistry = .standard,
                              environmentOptions: EnvironmentOptions = EnvironmentOptions(),
@@ -87,10 +98,28 @@ public final class Trainer {
         do { try configuration.validate() } catch { throw .configuration(error) }
         let fm = FileManager.default
         let configURL = runDirectory.appendingPathComponent("config.json")
-        if fm.fileExists(atPath: configURL.path) {
-            throw .runFolder(path: runDirectory.path, reason: "already holds a run (config.json exists); resume it (Trainer.resume, mixrl train --resume) or choose another folder")
+        let alreadyARun = "already holds a run (config.json exists); resume it (Trainer.resume, mixrl train --resume) or choose another folder"
+        var isDirectory: ObjCBool = false
+        let folderExisted = fm.fileExists(atPath: runDirectory.path, isDirectory: &isDirectory)
+        if folderExisted {
+            guard isDirectory.boolValue else {
+                throw .runFolder(path: runDirectory.path, reason: "is a file, not a folder; choose a new or empty folder for the run")
+            }
+            if !fm.fileExists(atPath: configURL.path) {
+                // Never write into a folder that holds something else (only the leftovers
+                // of a start that failed are allowed).
+                let foreign = try foreignEntries(in: runDirectory)
+                if !foreign.isEmpty {
+                    let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", ... (\(foreign.count) entries)" : "")
+                    throw .runFolder(path: runDirectory.path, reason: "is not empty and is not a MixRL run folder (no config.json); it holds "
+                                     + "\(shown). Nothing was written. Choose a new or empty folder for the run")
+                }
+            }
         }
-        let folderExisted = fm.fileExists(atPath: runDirectory.path)
+        do { try fm.createDirectory(at: runDirectory, withIntermediateDirectories: true) }
+        catch { throw .runFolder(path: runDirectory.path, reason: "cannot create the folder: \(Self.reason(error))") }
+        let lock = try RunFolderLock.acquire(runDirectory)
+        if fm.fileExists(atPath: configURL.path) { throw .runFolder(path: runDirectory.path, reason: alreadyARun) }
         // A start that fails (say, the environment cannot be made) leaves the folder as it
         // found it, so the same command can simply be run again.
         func undo() {
@@ -107,11 +136,13 @@ public final class Trainer {
             try AtomicFile.write(encodeConfiguration(configuration), to: configURL)
         } catch {
             undo()
-            throw .runFolder(path: runDirectory.path, reason: "cannot create: \(error)")
+            throw .runFolder(path: runDirectory.path, reason: "cannot create: \(Self.reason(error))")
         }
         do {
-            return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
-                               environmentOptions: environmentOptions, estimator: estimator, resume: false)
+            let trainer = try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
+                                      environmentOptions: environmentOptions, estimator: estimator, resume: false)
+            trainer.folderLock = lock
+            return trainer
         } catch {
             undo()
             throw error
@@ -119,7 +150,9 @@ public final class Trainer {
     }
 
     /// Continues the run in `runDirectory` from its checkpoint (or from the start if it
-    /// stopped before its first checkpoint).
+    /// stopped before its first checkpoint). Refused while another trainer, in this
+    /// process or another, is training the run (the folder is locked; a process that died
+    /// holds no lock).
     ///
     /// - Parameters:
     ///   - runDirectory: a folder written by ``start(configuration:runDirectory:registry:environmentOptions:estimator:)``.
@@ -140,6 +173,17 @@ public final class Trainer {
                               environmentOptions: EnvironmentOptions = EnvironmentOptions(),
                               estimator: (any GradientEstimator)? = nil,
                               extendingTo steps: Int? = nil) throws(TrainingError) -> Trainer {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: runDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .runFolder(path: runDirectory.path, reason: "does not exist (or is not a folder); there is no run to resume")
+        }
+        guard fm.fileExists(atPath: runDirectory.appendingPathComponent("config.json").path) else {
+            throw .runFolder(path: runDirectory.path, reason: "is not a MixRL run folder (no config.json); there is no run to resume")
+        }
+        // Taken before anything is read or written: a second trainer must not cut back the
+        // metric files the first one is writing.
+        let lock = try RunFolderLock.acquire(runDirectory)
         var configuration = try readConfiguration(runDirectory)
         guard configuration.customEstimator == estimator?.description else {
             let started = configuration.customEstimator.map { "the custom estimator \($0)" } ?? "the built-in estimator \(configuration.estimator.rawValue)"
@@ -155,8 +199,37 @@ public final class Trainer {
             do { try AtomicFile.write(encodeConfiguration(configuration), to: runDirectory.appendingPathComponent("config.json")) }
             catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(error)") }
         }
-        return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
-                           environmentOptions: environmentOptions, estimator: estimator, resume: true)
+        let trainer = try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
+                                  environmentOptions: environmentOptions, estimator: estimator, resume: true)
+        trainer.folderLock = lock
+        return trainer
+    }
+
+    /// The entries of an existing folder that no run start leaves behind: everything but
+    /// the lock file and an empty `checkpoints` folder (the leftovers of a start that failed).
+    static func foreignEntries(in directory: URL) throws(TrainingError) -> [String] {
+        let fm = FileManager.default
+        let names: [String]
+        do { names = try fm.contentsOfDirectory(atPath: directory.path) }
+        catch { throw .runFolder(path: directory.path, reason: "cannot list the folder: \(reason(error))") }
+        return names.sorted().filter { name in
+            if name == RunFolderLock.fileName { return false }
+            if name == "checkpoints" {
+                let inside = (try? fm.contentsOfDirectory(atPath: directory.appendingPathComponent(name).path)) ?? ["?"]
+                return !inside.isEmpty
+            }
+            return true
+        }
+    }
+
+    /// A file-system error as one short phrase ("Permission denied"), not an error dump.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return ns.localizedDescription
     }
 
     /// The configuration stored in a run folder.
@@ -211,6 +284,7 @@ public final class Trainer {
         if resume && fm.fileExists(atPath: runDirectory.appendingPathComponent("checkpoints/latest.ckpt").path) {
             do { state = try Checkpoint.restore(from: runDirectory.appendingPathComponent("checkpoints/latest.ckpt"), into: agent, buffer: &buffer) }
             catch { throw .checkpoint(error) }
+            restoredFromCheckpoint = true
         }
         // Cut the append-only files back to what the checkpoint saw (or to nothing).
         for name in Trainer.metricFiles + Trainer.eventFiles(in: runDirectory) {
@@ -286,7 +360,18 @@ public final class Trainer {
 
     /// Trains until the configured number of steps, or until `stopRequested()` returns
     /// true (checked every step; then the run checkpoints and returns `.interrupted`).
+    ///
+    /// The run folder stays locked against other trainers (in any process) from
+    /// ``start(configuration:runDirectory:registry:environmentOptions:estimator:)`` or
+    /// ``resume(runDirectory:registry:environmentOptions:estimator:extendingTo:)`` until
+    /// this returns; a trainer run again takes the lock again, and throws
+    /// ``TrainingError/runFolder(path:reason:)`` if another trainer holds it meanwhile.
     public func run(stopRequested: () -> Bool = { false }) throws(TrainingError) -> TrainingOutcome {
+        if folderLock == nil { folderLock = try RunFolderLock.acquire(runDirectory) }
+        defer {
+            folderLock?.release()
+            folderLock = nil
+        }
         let c = configuration
         while true {
             if stopRequested() {
@@ -505,14 +590,15 @@ public final class Trainer {
         guard force || now.timeIntervalSince(lastProgress) >= 0.5 else { return }
         lastProgress = now
         let elapsed = now.timeIntervalSince(startTime)
-        let done = state.step - stepsAtStart
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let updates = max(0, state.step - max(configuration.randomSteps, stepsAtStart)) * configuration.updatesPerStep
+        // No estimate during the random warm-up: the steps after it, with updates, are slower.
+        let warmingUp = state.step < configuration.randomSteps
+        if warmingUp { timeLeft.reset() } else { timeLeft.record(step: state.step, at: elapsed, phase: 1) }
         onProgress(TrainingProgress(
             step: state.step, totalSteps: configuration.steps,
             updatesPerSecond: elapsed > 0 ? Double(updates) / elapsed : 0,
             recentReturn: state.recentReturns.isEmpty ? nil : state.recentReturns.reduce(0, +) / Double(state.recentReturns.count),
             lastEvaluationReturn: state.lastEvaluationReturn,
-            secondsLeft: rate > 0 ? Double(configuration.steps - state.step) / rate : nil))
+            secondsLeft: warmingUp ? nil : timeLeft.secondsLeft(totalSteps: configuration.steps)))
     }
 }

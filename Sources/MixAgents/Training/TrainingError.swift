@@ -69,6 +69,8 @@ public struct TrainingProgress: Sendable {
     public var recentReturn: Double?
     /// Mean return of the latest evaluation.
     public var lastEvaluationReturn: Double?
-    /// Estimated seconds to the end of the run.
+    /// Estimated seconds to the end of the run, from the throughput of the last minute of
+    /// the phase with updates; nil during the random warm-up and the first seconds after
+    /// it (no basis for an estimate yet).
     public var secondsLeft: Double?
 }

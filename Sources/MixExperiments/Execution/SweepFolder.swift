@@ -66,10 +66,56 @@ package struct SweepFolder: Sendable {
     /// The lock file of run `id`.
     package func lockFile(_ id: String) -> URL { url.appendingPathComponent("locks/\(id).lock") }
 
+    /// The entries a sweep folder may hold (anything else means it is not one).
+    static let layout: Set<String> = ["plan.json", "sweep.toml", "configs", "runs", "logs", "locks", "summary.json", "report", "slurm",
+                                      ".sweep.lock"]
+
+    /// Throws unless the folder is free for `plan`: missing, empty, or a sweep folder
+    /// whose `plan.json` has the same runs (the same spec, run again to resume). Another
+    /// spec pointed at an existing sweep folder would replace its plan, spec and report;
+    /// it is refused, saying how to go on. Nothing is written.
+    package func checkHolds(_ plan: SweepPlan, spec: SweepSpec) throws(SweepError) {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw SweepError("the sweep folder \(url.path) is a file; set another out in the spec's [sweep] section (or --set sweep.out=DIR)")
+        }
+        let how = "Give this spec another folder (out = \"...\" in its [sweep] section, or --set sweep.out=DIR), "
+            + "or delete \(url.path) to start over"
+        guard fm.fileExists(atPath: planFile.path) else {
+            let foreign = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).filter { !Self.layout.contains($0) }.sorted()
+            guard foreign.isEmpty else {
+                let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", ... (\(foreign.count) entries)" : "")
+                throw SweepError("\(url.path) is not empty and is not a sweep folder (no plan.json); it holds \(shown). Nothing was written. "
+                                 + "Give this spec another folder (out = \"...\" in its [sweep] section, or --set sweep.out=DIR)")
+            }
+            return
+        }
+        guard let stored = loadPlan() else {
+            throw SweepError("\(planFile.path) is unreadable, so this folder's sweep is unknown. \(how)")
+        }
+        let ids = plan.runs.map(\.id), storedIDs = stored.plan.runs.map(\.id)
+        guard ids != storedIDs else { return }
+        let new = Set(ids).subtracting(storedIDs).count, gone = Set(storedIDs).subtracting(ids).count
+        var difference = "\(storedIDs.count) runs there, \(ids.count) in this spec"
+        if new > 0 || gone > 0 {
+            difference += "; \(new) of this spec's runs are not in the folder's plan and \(gone) of its runs are not in this spec"
+        } else {
+            difference += ", in another order"
+        }
+        throw SweepError("\(url.path) holds another sweep (\"\(stored.plan.name)\" from \(stored.specSource)"
+                         + (stored.overrides.isEmpty ? "" : " with --set \(stored.overrides.joined(separator: " "))")
+                         + "), not the runs of \(spec.source)" + (spec.overrides.isEmpty ? "" : " with --set \(spec.overrides.joined(separator: " "))")
+                         + " (\(difference)). Nothing was changed. \(how)")
+    }
+
     /// Creates the folders and writes `plan.json`, `sweep.toml` and every run's
-    /// configuration file (files whose content is unchanged are left alone).
+    /// configuration file (files whose content is unchanged are left alone). Refuses a
+    /// folder that holds another sweep or other files (``checkHolds(_:spec:)``).
     package func prepare(plan: SweepPlan, spec: SweepSpec) throws(SweepError) {
         let fm = FileManager.default
+        try checkHolds(plan, spec: spec)
         for sub in ["configs", "runs", "logs", "locks"] {
             do { try fm.createDirectory(at: url.appendingPathComponent(sub), withIntermediateDirectories: true) }
             catch { throw SweepError("cannot create the sweep folder \(url.path)/\(sub): \(error.localizedDescription)") }

@@ -14,9 +14,48 @@ package struct SweepSnapshot: Sendable, Equatable {
     package var pending: Int
     /// Seconds since the sweep started.
     package var elapsed: Double
-    /// Estimated seconds until every run has ended, from the environment steps done so far
-    /// in this invocation (nil until there is progress to extrapolate from).
+    /// Estimated seconds until every run has ended (``SweepTimeEstimate``); nil until a
+    /// run has finished in this invocation, the first basis for an estimate.
     package var remaining: Double?
+}
+
+/// The time left in a sweep, from the runs that finished in this invocation: their
+/// seconds per environment step (measured under the same load: the pool's other runs ran
+/// beside them) applied to the steps still to do, spread over the pool's jobs.
+///
+/// Nothing is extrapolated from a run in progress: its logged step lags (metric files are
+/// flushed at checkpoints) and its random warm-up runs several times faster than the rest,
+/// so an estimate from it promises far too little or far too much. Until a run has
+/// finished there is no estimate.
+package enum SweepTimeEstimate {
+    /// Environment steps of one run process and the seconds they took (or have taken so far).
+    package struct Work: Sendable, Equatable {
+        /// Environment steps this process does (the budget minus the step it resumed from).
+        package var steps: Int
+        /// Seconds it ran.
+        package var seconds: Double
+
+        /// `steps` steps in `seconds` seconds.
+        package init(steps: Int, seconds: Double) {
+            self.steps = steps
+            self.seconds = seconds
+        }
+    }
+
+    /// Seconds until every run has ended: `finished` runs give the seconds per step,
+    /// `running` runs need their steps' worth minus what they already ran, `queued` runs
+    /// (their step counts) all of it; the work is shared by `jobs` processes, and no
+    /// estimate is below the longest running run's remainder. Nil without a finished run.
+    package static func secondsLeft(finished: [Work], running: [Work], queued: [Int], jobs: Int) -> Double? {
+        let steps = finished.reduce(0) { $0 + $1.steps }
+        let seconds = finished.reduce(0) { $0 + $1.seconds }
+        guard steps > 0, seconds > 0 else { return nil }
+        let perStep = seconds / Double(steps)
+        let runningLeft = running.map { max(0, Double($0.steps) * perStep - $0.seconds) }
+        let total = runningLeft.reduce(0, +) + queued.reduce(0) { $0 + Double($1) * perStep }
+        let slots = max(1, min(jobs, running.count + queued.count))
+        return max(runningLeft.max() ?? 0, total / Double(slots))
+    }
 }
 
 /// What happens in a sweep, as its pool reports it.

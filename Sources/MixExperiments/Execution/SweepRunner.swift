@@ -97,7 +97,7 @@ package final class SweepRunner {
         var signalled: Set<Int32> = []  // pids of earlier processes already asked to stop
         var handledRequests = 0
         var interrupting = false
-        var stepsDone = 0.0  // environment steps completed in this invocation
+        var finishedWork: [SweepTimeEstimate.Work] = []  // runs finished in this invocation
         var lastTick = Date.distantPast
 
         func snapshot() -> SweepSnapshot {
@@ -107,16 +107,12 @@ package final class SweepRunner {
             var s = SweepSnapshot(total: runs.count, finished: finished, skipped: values.filter { $0.outcome == "skipped" }.count,
                                   running: active.count, failed: failed, pending: runs.count - finished - failed - active.count,
                                   elapsed: Date().timeIntervalSince(startDate), remaining: nil)
-            var inFlight = 0.0
-            var remainingSteps = 0.0
-            for a in active {
-                let step = Double(folder.runFolder(a.run.id).lastLoggedStep() ?? a.startStep)
-                inFlight += max(0, step - Double(a.startStep))
-                remainingSteps += max(0, Double(a.run.configuration.steps) - step)
+            let now = Date()
+            let running = active.map {
+                SweepTimeEstimate.Work(steps: max(0, $0.run.configuration.steps - $0.startStep), seconds: now.timeIntervalSince($0.started))
             }
-            for i in queue + waiting.map(\.index) { remainingSteps += Double(byIndex[i]?.configuration.steps ?? 0) }
-            let done = stepsDone + inFlight
-            if done > 0, s.elapsed > 0 { s.remaining = remainingSteps / (done / s.elapsed) }
+            let queued = (queue + waiting.map(\.index)).map { byIndex[$0]?.configuration.steps ?? 0 }
+            s.remaining = SweepTimeEstimate.secondsLeft(finished: finishedWork, running: running, queued: queued, jobs: options.jobs)
             return s
         }
 
@@ -197,14 +193,18 @@ package final class SweepRunner {
             if status == .exited(0) && runStatus?.state == .finished {
                 record.outcome = "finished"
                 record.error = nil
-                stepsDone += max(0, Double(a.run.configuration.steps - a.startStep))
+                finishedWork.append(SweepTimeEstimate.Work(steps: max(0, a.run.configuration.steps - a.startStep),
+                                                           seconds: Date().timeIntervalSince(a.started)))
             } else if interrupting && [.exited(130), .exited(143), .signaled(SIGTERM), .signaled(SIGINT), .signaled(SIGKILL)].contains(status) {
                 record.outcome = "interrupted"
-                stepsDone += max(0, Double((runFolder.lastLoggedStep() ?? a.startStep) - a.startStep))
             } else {
                 var reason = status == .exited(0) ? "exited with code 0 but status.json does not say finished" : status.description
                 if [.exited(130), .exited(143)].contains(status) { reason += " (interrupted by a signal from outside the sweep)" }
-                if let error = runStatus?.error, !error.isEmpty { reason += ": " + error }
+                if let error = runStatus?.error, !error.isEmpty, runStatus?.state == .failed {
+                    reason += ": " + error
+                } else if let line = Self.lastErrorLine(of: folder.logFile(a.run.id)) {
+                    reason += ": " + line
+                }
                 let tail = FileTail.lastLines(of: folder.logFile(a.run.id), count: 20)
                 record.error = reason + (tail.isEmpty ? "" : "\n" + tail.joined(separator: "\n"))
                 if record.attempts <= options.retries && !interrupting {
@@ -276,6 +276,22 @@ package final class SweepRunner {
         let result = summary()
         progress?.report(.finished(result))
         return result
+    }
+
+    /// The line of a run's log that most likely says why its last attempt failed: the last
+    /// line of that attempt naming an error (`mixrl train: ...`, `error: ...`,
+    /// `Fatal error: ...`), else its last line that is not a progress line; nil if the
+    /// attempt wrote nothing.
+    package static func lastErrorLine(of log: URL) -> String? {
+        var lines = FileTail.lastLines(of: log, count: 200, maxBytes: 65_536)
+        if let header = lines.lastIndex(where: { $0.hasPrefix("=== mixrl sweep: ") }) { lines = Array(lines[(header + 1)...]) }
+        lines = lines.map { $0.trimmingSpaces }.filter { !$0.isEmpty && !$0.hasPrefix("step ") }
+        let named = lines.last { line in
+            let lower = line.lowercased()
+            return lower.hasPrefix("mixrl") || lower.contains("error") || lower.hasPrefix("fatal")
+        }
+        guard let line = named ?? lines.last else { return nil }
+        return line.count > 300 ? String(line.prefix(300)) + "..." : line
     }
 
     static func append(_ text: String, to url: URL) {

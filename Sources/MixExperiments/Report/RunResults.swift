@@ -35,19 +35,36 @@ package struct RunResult: Sendable {
     package var status: TrainingStatus?
     /// `wall_seconds` of the last line of `metrics.csv`.
     package var wallSeconds: Double?
+    /// The step of the last line of `metrics.csv`.
+    package var loggedStep: Int?
 
     /// A result from its parts.
-    package init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: TrainingStatus?, wallSeconds: Double?) {
+    package init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: TrainingStatus?,
+                 wallSeconds: Double?, loggedStep: Int? = nil) {
         self.id = id
         self.folder = folder
         self.configuration = configuration
         self.evaluations = evaluations
         self.status = status
         self.wallSeconds = wallSeconds
+        self.loggedStep = loggedStep
     }
 
     /// Whether `status.json` says finished.
     package var isFinished: Bool { status?.state == .finished }
+
+    /// The environment step the run has reached, as far as its files tell (`status.json`,
+    /// else the last logged or evaluated step); nil for a run that has not started.
+    package var stepReached: Int? {
+        let known = [status?.step, loggedStep, evaluations.last?.step].compactMap { $0 }
+        return known.max()
+    }
+
+    /// The run's step budget (`steps` of its configuration).
+    package var totalSteps: Int? { configuration["steps"]?.doubleValue.map { Int($0) } }
+
+    /// The run's seed, as written in its configuration.
+    package var seedText: String { configuration["seed"]?.description ?? "?" }
 
     /// The last evaluation's mean return, or `final_return` of `status.json`.
     package var finalReturn: Double? { evaluations.last?.returnMean ?? status?.finalReturn }
@@ -93,10 +110,11 @@ package enum RunResultLoader {
         if let data = FileManager.default.contents(atPath: run.configFile.path), let json = JSONValue(parsing: data), !json.objectValue.isEmpty {
             configuration = json.objectValue
         }
-        let wall = FileTail.lastLines(of: run.metricsFile, count: 1, maxBytes: 4096).last
-            .flatMap { $0.split(separator: ",").dropFirst().first }.flatMap { Double($0) }
+        let lastLine = FileTail.lastLines(of: run.metricsFile, count: 1, maxBytes: 4096).last
+        let wall = lastLine.flatMap { $0.split(separator: ",").dropFirst().first }.flatMap { Double($0) }
+        let step = lastLine.flatMap { $0.split(separator: ",").first }.flatMap { Int($0) }
         return RunResult(id: id, folder: run.url, configuration: configuration, evaluations: evaluations(run.evalFile),
-                         status: run.status(), wallSeconds: wall)
+                         status: run.status(), wallSeconds: wall, loggedStep: step)
     }
 
     /// Rows of an `eval.csv` (columns found by their header names, so the older layout

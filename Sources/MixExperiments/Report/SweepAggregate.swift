@@ -32,11 +32,21 @@ package struct ConfigurationSummary: Sendable {
     package var runs: Int
     /// Runs whose `status.json` says finished.
     package var finishedRuns: Int
-    /// Runs with at least one evaluation (the seeds the statistics use).
+    /// Finished runs with at least one evaluation, one per seed: the seeds the final-return
+    /// statistics use.
     package var seeds: Int
-    /// Final evaluation return: mean over seeds with a bootstrap interval.
+    /// Distinct seeds among the runs (finished or not).
+    package var distinctSeeds: Int
+    /// Runs not finished (running, interrupted, failed or not started), left out of every
+    /// statistic of the final return; their evaluations still join the learning curve.
+    package var unfinishedRuns: [UnfinishedRun]
+    /// Runs left out because another run folder of the same configuration has the same
+    /// seed (a copy, not another seed): the first finished one of each seed is used.
+    package var duplicateRuns: [String]
+    /// Final evaluation return: mean over the finished seeds with a bootstrap interval.
     package var finalReturn: ConfidenceInterval?
-    /// Interquartile mean of the final returns.
+    /// Interquartile mean of the final returns; nil with fewer than four seeds, where it
+    /// would only repeat the mean (``Statistics/interquartileMean(_:)`` trims nothing).
     package var finalInterquartileMean: Double?
     /// Final stochastic evaluation return (`return_stochastic_mean`): mean over the seeds
     /// that record it, with a bootstrap interval; nil where no run records it.
@@ -60,6 +70,28 @@ package struct ConfigurationSummary: Sendable {
     package var runIDs: [String]
 }
 
+/// A run left out of the final-return statistics because it has not finished.
+package struct UnfinishedRun: Sendable, Equatable {
+    /// The run id.
+    package var id: String
+    /// Its seed.
+    package var seed: String
+    /// The step it reached (nil: not started).
+    package var step: Int?
+    /// Its step budget.
+    package var totalSteps: Int?
+    /// `status.json`'s state (`failed`, `interrupted`), or nil (running, killed, not started).
+    package var state: String?
+}
+
+/// One option with the same value in every run of an environment.
+package struct SharedSetting: Sendable, Equatable {
+    /// The option's snake_case key.
+    package var key: String
+    /// Its value, as JSON text.
+    package var value: String
+}
+
 /// Every configuration of a sweep, aggregated over seeds.
 package struct SweepAggregate: Sendable {
     /// One per configuration, in the order of their first runs.
@@ -68,6 +100,14 @@ package struct SweepAggregate: Sendable {
     package var environments: [String]
     /// The options the statistics used.
     package var options: ReportOptions
+    /// Per environment, the options every run of it shares (steps, network sizes,
+    /// estimator options, ...), the most telling first; the seed and null options left out.
+    package var sharedSettings: [String: [SharedSetting]]
+
+    /// Keys listed first among the shared settings, in this order.
+    static let leadingSettings = ["policy", "components", "estimator", "samples", "baseline", "steps", "random_steps", "hidden_sizes",
+                                  "batch_size", "actor_learning_rate", "critic_learning_rate", "temperature_learning_rate",
+                                  "updates_per_step", "learn_temperature", "initial_temperature", "eval_every", "eval_episodes", "eval_mode"]
 
     /// Groups `results` by configuration (all options but `seed`) and aggregates each group.
     package init(results: [RunResult], options: ReportOptions) {
@@ -84,6 +124,18 @@ package struct SweepAggregate: Sendable {
         var envs: [String] = []
         for r in results { let e = r.configuration["environment"]?.description ?? "?"; if !envs.contains(e) { envs.append(e) } }
         environments = envs
+        var shared: [String: [SharedSetting]] = [:]
+        for env in envs {
+            let configs = results.map(\.configuration).filter { ($0["environment"]?.description ?? "?") == env }
+            guard let first = configs.first else { continue }
+            let keys = first.keys.filter { k in
+                guard k != "seed", k != "environment", let v = first[k], v != .null, v != .array([]) else { return false }
+                return configs.allSatisfy { $0[k] == v }
+            }
+            let ordered = Self.leadingSettings.filter(keys.contains) + keys.filter { !Self.leadingSettings.contains($0) }.sorted()
+            shared[env] = ordered.map { SharedSetting(key: $0, value: first[$0]?.canonicalText ?? "") }
+        }
+        sharedSettings = shared
 
         // Options that vary between configurations of one environment, beyond the main three.
         let main: Set<String> = ["environment", "policy", "components", "estimator", "samples", "baseline", "seed"]
@@ -121,7 +173,24 @@ package struct SweepAggregate: Sendable {
         let label = (policy == "gaussian" && components == 1 ? "gaussian" : "\(policy) K=\(components)") + " · " + estimatorLabel
             + (extraText.isEmpty ? "" : " " + extraText)
 
-        let evaluated = runs.filter { !$0.evaluations.isEmpty }
+        // One run per seed: a second folder with the same configuration and seed is a copy.
+        var bySeed: [String: RunResult] = [:]
+        var seedOrder: [String] = []
+        var duplicates: [String] = []
+        for r in runs {
+            guard let kept = bySeed[r.seedText] else { bySeed[r.seedText] = r; seedOrder.append(r.seedText); continue }
+            let better = (r.isFinished && !kept.isFinished)
+                || (r.isFinished == kept.isFinished && (r.stepReached ?? -1) > (kept.stepReached ?? -1))
+            if better { bySeed[r.seedText] = r; duplicates.append(kept.id) } else { duplicates.append(r.id) }
+        }
+        let distinct = seedOrder.compactMap { bySeed[$0] }
+        let unfinished = distinct.filter { !$0.isFinished }.map {
+            UnfinishedRun(id: $0.id, seed: $0.seedText, step: $0.stepReached, totalSteps: $0.totalSteps, state: $0.status?.state.rawValue)
+        }
+        // The learning curve shows every seed's evaluations; the final-return statistics
+        // only finished runs (an unfinished run's last evaluation is not a final return).
+        let evaluatedAll = distinct.filter { !$0.evaluations.isEmpty }
+        let evaluated = evaluatedAll.filter(\.isFinished)
         let finals = evaluated.compactMap(\.finalReturn).filter(\.isFinite)
         let seed = options.bootstrapSeed
         let finalCI = finals.isEmpty ? nil : Statistics.bootstrapInterval(finals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
@@ -139,11 +208,11 @@ package struct SweepAggregate: Sendable {
         if let threshold {
             for r in evaluated { if let hit = r.evaluations.first(where: { $0.returnMean >= threshold }) { reached.append(Double(hit.step)) } }
         }
-        let times = runs.filter(\.isFinished).compactMap(\.wallSeconds)
+        let times = evaluated.compactMap(\.wallSeconds)
 
         // Learning curve: at each evaluation step, the seeds evaluated there.
         var bySteps: [Int: [Double]] = [:]
-        for r in evaluated { for e in r.evaluations where e.returnMean.isFinite { bySteps[e.step, default: []].append(e.returnMean) } }
+        for r in evaluatedAll { for e in r.evaluations where e.returnMean.isFinite { bySteps[e.step, default: []].append(e.returnMean) } }
         let curveResamples = min(options.bootstrapResamples, 2_000)
         let curve = bySteps.keys.sorted().compactMap { step -> CurvePoint? in
             guard let values = bySteps[step] else { return nil }
@@ -153,8 +222,9 @@ package struct SweepAggregate: Sendable {
 
         return ConfigurationSummary(
             environment: environment, label: label, familyLabel: family, policy: policy, components: components, estimator: estimator,
-            runs: runs.count, finishedRuns: runs.filter(\.isFinished).count, seeds: evaluated.count,
-            finalReturn: finalCI, finalInterquartileMean: finals.isEmpty ? nil : Statistics.interquartileMean(finals),
+            runs: runs.count, finishedRuns: runs.filter(\.isFinished).count, seeds: evaluated.count, distinctSeeds: distinct.count,
+            unfinishedRuns: unfinished, duplicateRuns: duplicates,
+            finalReturn: finalCI, finalInterquartileMean: finals.count < 4 ? nil : Statistics.interquartileMean(finals),
             finalStochasticReturn: stochasticCI, finalModeMasses: finalMasses,
             area: areaCI, threshold: threshold,
             stepsToThreshold: reached.isEmpty ? nil : Statistics.quantile(sorted: reached.sorted(), 0.5), reachedThreshold: reached.count,

@@ -108,21 +108,66 @@ package struct SweepReport: Sendable {
             if let t = s.threshold {
                 threshold = s.stepsToThreshold.map { "\(Self.format($0)) (\(s.reachedThreshold)/\(s.seeds) ≥ \(Self.format(t)))" } ?? "not reached (≥ \(Self.format(t)))"
             } else { threshold = "—" }
-            var row = [s.environment, s.label, s.seeds == s.runs ? "\(s.seeds)" : "\(s.seeds) of \(s.runs)",
+            var row = [s.environment, s.label, s.seeds == s.distinctSeeds ? "\(s.seeds)" : "\(s.seeds) of \(s.distinctSeeds)",
                        s.finalReturn.map(Self.format) ?? "—"]
             if stochastic { row.append(s.finalStochasticReturn.map(Self.format) ?? "—") }
             if masses { row.append(s.finalModeMasses.isEmpty ? "—" : s.finalModeMasses.map(Self.format).joined(separator: " / ")) }
-            return row + [s.finalInterquartileMean.map(Self.format) ?? "—",
+            let iqm = s.finalInterquartileMean.map(Self.format) ?? (s.finalReturn == nil ? "—" : "n/a (<4 seeds)")
+            return row + [iqm,
                           s.area.map(Self.format) ?? "—", threshold, s.runSeconds.map(Self.duration) ?? "—"]
         }
     }
 
-    /// The results table in Markdown (readable in a terminal too), with a line on failures.
+    /// The results table in Markdown (readable in a terminal too), then the shared
+    /// settings, failed runs, unfinished runs and duplicate seeds.
     package func markdown() -> String {
         var out = MarkdownTable(header: tableHeader, rows: tableRows).render()
-        if !failures.isEmpty { out += "\n\(failures.count) run(s) failed: " + failures.map(\.id).joined(separator: ", ") + " (see summary.json)\n" }
+        for line in sharedSettingLines { out += "\n" + line + "\n" }
+        if !failures.isEmpty {
+            out += "\n\(failures.count) run(s) failed (details in summary.json and logs/<id>.log):\n"
+            for f in failures { out += "- \(Self.failureLine(f))\n" }
+        }
+        let unfinished = unfinishedLines
+        if !unfinished.isEmpty {
+            out += "\n\(unfinished.count) run(s) not finished, left out of the final return and the statistics after it:\n"
+            for line in unfinished { out += "- \(line)\n" }
+        }
+        for line in duplicateLines { out += "\n" + line + "\n" }
         if missingRuns > 0 { out += "\n\(missingRuns) run(s) have no evaluation yet.\n" }
         return out
+    }
+
+    /// "Settings shared by every run of ENV: steps=..., ..." per environment.
+    var sharedSettingLines: [String] {
+        aggregate.environments.compactMap { env in
+            guard let settings = aggregate.sharedSettings[env], !settings.isEmpty else { return nil }
+            return "Settings shared by every run of \(env): " + settings.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        }
+    }
+
+    /// "ID (LABEL): first line of its error".
+    static func failureLine(_ f: RunRecord) -> String {
+        let error = f.error?.split(separator: "\n").first.map(String.init) ?? "no error recorded"
+        return "\(f.id) (\(f.label)): \(error)"
+    }
+
+    /// One line per unfinished run: "ID (LABEL, seed S): at step N of M (interrupted)".
+    var unfinishedLines: [String] {
+        aggregate.summaries.flatMap { s in
+            s.unfinishedRuns.map { u in
+                let step = u.step.map { "at step \($0)" } ?? "not started"
+                let total = u.totalSteps.map { " of \($0)" } ?? ""
+                return "\(u.id) (\(s.environment), \(s.label), seed \(u.seed)): \(step)\(u.step == nil ? "" : total)" + (u.state.map { " (\($0))" } ?? "")
+            }
+        }
+    }
+
+    /// One line per configuration with run folders that repeat a seed.
+    var duplicateLines: [String] {
+        aggregate.summaries.filter { !$0.duplicateRuns.isEmpty }.map { s in
+            "\(s.environment), \(s.label): run(s) \(s.duplicateRuns.joined(separator: ", ")) repeat a seed of another run folder "
+                + "with the same configuration and are not counted as more seeds"
+        }
     }
 
     /// `final-returns.csv`: one row per configuration.
@@ -169,7 +214,8 @@ package struct SweepReport: Sendable {
                   + "percentile-bootstrap \(confidenceText) (\(aggregate.options.bootstrapResamples) resamples, seed \(aggregate.options.bootstrapSeed)). "
                   + (showsStochasticReturn ? "Stochastic final return: the same, for the episodes that sample the policy instead of acting deterministically. " : "")
                   + (showsModeMasses ? "Final mass near each mode: the policy's exact probability of acting near each of the task's modes at the last evaluation, mean over seeds. " : "")
-                  + "IQM: interquartile mean. Mean return over training: area under the learning curve divided by its length.")
+                  + "Only finished runs count; seeds: finished seeds (of the distinct seeds). "
+                  + "IQM: interquartile mean (shown from four seeds on). Mean return over training: area under the learning curve divided by its length.")
         for env in aggregate.environments {
             doc.heading(env)
             doc.chart(learningCurves(environment: env), caption: "Evaluation return against environment steps for each configuration.")
@@ -177,6 +223,18 @@ package struct SweepReport: Sendable {
                 doc.chart(chart, caption: "Final evaluation return against the number of mixture components K, per policy and estimator.")
             }
         }
+        let shared = sharedSettingLines
+        if !shared.isEmpty {
+            doc.heading("Shared settings")
+            for line in shared { doc.paragraph(line) }
+        }
+        let unfinished = unfinishedLines
+        if !unfinished.isEmpty {
+            doc.heading("Unfinished runs")
+            doc.paragraph("Left out of the final return and the statistics after it; their evaluations are in the learning curves.")
+            for line in unfinished { doc.paragraph(line) }
+        }
+        for line in duplicateLines { doc.paragraph(line) }
         if !failures.isEmpty {
             doc.heading("Failed runs")
             for f in failures {

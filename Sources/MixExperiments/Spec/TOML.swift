@@ -1,14 +1,16 @@
 /// A value of a TOML document, with where it was written.
 package struct TOMLValue: Sendable, Equatable {
-    /// The kinds of value the subset supports (no dates, inline tables or multi-line strings).
+    /// The kinds of value TOML 1.0 has, but dates and times.
     package enum Kind: Sendable, Equatable {
         case string(String)
         case integer(Int)
         case float(Double)
         case boolean(Bool)
         case array([TOMLValue])
+        /// A table: a `[section]`, the tables dotted keys open, or an inline `{ ... }`.
         case table(TOMLTable)
-        /// An array of tables (`[[name]]` sections), in the order they were written.
+        /// An array of tables: `[[name]]` sections, or an array whose elements are all
+        /// inline tables (`[{ ... }, { ... }]`), in the order they were written.
         case tableArray([TOMLTable])
     }
 
@@ -65,12 +67,14 @@ package struct TOMLTable: Sendable, Equatable {
     package var isEmpty: Bool { keys.isEmpty }
 }
 
-/// A strict parser for the subset of TOML 1.0 that sweep specs use: `[tables]` and
-/// `[[arrays.of.tables]]`, bare, quoted and dotted keys, basic and literal strings,
-/// integers (decimal, `0x`, `0o`, `0b`, underscores), floats (`inf`, `nan`, exponents),
-/// booleans, arrays (over several lines, trailing comma, comments) and comments.
-/// Anything else (dates, inline tables, multi-line strings) is rejected with its line,
-/// as are duplicate keys and tables.
+/// A strict parser for TOML 1.0 without dates and times: `[tables]` and
+/// `[[arrays.of.tables]]`, bare, quoted and dotted keys, basic and literal strings (also
+/// multi-line), integers (decimal, `0x`, `0o`, `0b`, underscores), floats (`inf`, `nan`,
+/// exponents), booleans, arrays (over several lines, trailing comma, comments), inline
+/// tables (`{ key = value, ... }`) and comments. Dates and times are rejected with a hint
+/// to quote them; every document TOML 1.0 rejects (duplicate keys and tables, redefined
+/// inline tables, bad escapes, control characters, ...) is rejected with its line.
+/// Tested against Python's `tomllib` on a corpus of valid and invalid documents.
 package enum TOMLParser {
     /// Parses `text`; errors name `source` and the line.
     package static func parse(_ text: String, source: String) throws(SweepSpecError) -> TOMLTable {
@@ -105,8 +109,11 @@ private final class Node {
     var keys: [String] = []
     var entries: [String: Entry] = [:]
     let location: SourceLocation
-    /// Defined by a `[header]` of its own (a second one is an error).
+    /// Defined by a `[header]` of its own (a second one is an error, and dotted keys of
+    /// another section cannot add to it).
     var hasHeader = false
+    /// Created by a dotted key (`a.b = 1` creates table `a`): no `[header]` may define it later.
+    var byDottedKey = false
     /// The line of the first definition, for "defined twice" messages.
     var definedAt: SourceLocation
 
@@ -227,6 +234,10 @@ private struct Parser {
                     if child.hasHeader {
                         throw SweepSpecError("table [\(name)] is defined twice (first on line \(child.definedAt.line))", key: name, at: location)
                     }
+                    if child.byDottedKey {
+                        throw SweepSpecError("table [\(name)] was already defined by dotted keys (line \(child.definedAt.line)); "
+                                             + "set its keys there, or use only [\(name)]", key: name, at: location)
+                    }
                     child.hasHeader = true
                     child.definedAt = location
                 }
@@ -245,6 +256,13 @@ private struct Parser {
                 guard let lastChild = children.last else { return node }
                 node = lastChild
             case .value(let v):
+                if case .table = v.kind {
+                    throw SweepSpecError("'\(name)' is an inline table (line \(v.location.line)), which cannot be extended by a [section]", key: name, at: location)
+                }
+                if case .tableArray = v.kind {
+                    throw SweepSpecError("'\(name)' is an array of inline tables (line \(v.location.line)), which [[\(name)]] sections cannot extend",
+                                         key: name, at: location)
+                }
                 throw SweepSpecError("'\(name)' is already set to \(v.typeName) on line \(v.location.line), so it cannot be a table", key: name, at: location)
             }
         }
@@ -271,13 +289,22 @@ private struct Parser {
             switch node.entries[part] {
             case nil:
                 let child = Node(at: location)
+                child.byDottedKey = true
                 node.set(part, .table(child))
                 node = child
             case .table(let child):
+                if child.hasHeader {
+                    throw SweepSpecError("table [\(name)] is defined by its own header (line \(child.definedAt.line)); set its keys in that section, "
+                                         + "not with dotted keys from another", key: name, at: location)
+                }
                 node = child
             case .tableArray:
                 throw SweepSpecError("'\(name)' is a list of tables; set its keys inside a [[\(name)]] section", key: name, at: location)
             case .value(let v):
+                if case .table = v.kind {
+                    throw SweepSpecError("'\(name)' is an inline table (line \(v.location.line)), which cannot be extended; put every key inside its { }",
+                                         key: name, at: location)
+                }
                 throw SweepSpecError("'\(name)' is already set to \(v.typeName) on line \(v.location.line), so it cannot hold keys", key: name, at: location)
             }
         }
@@ -292,9 +319,7 @@ private struct Parser {
     /// Spaces, then an optional comment, then a newline or the end.
     mutating func endOfLine() throws(SweepSpecError) {
         skipSpaces()
-        if peek() == UInt8(ascii: "#") {
-            while let c = peek(), c != UInt8(ascii: "\n") { i += 1 }
-        }
+        if peek() == UInt8(ascii: "#") { try comment() }
         if peek() == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { i += 1 }
         guard let c = peek() else { return }
         guard c == UInt8(ascii: "\n") else {
@@ -304,14 +329,33 @@ private struct Parser {
         line += 1
     }
 
+    /// A comment, up to (not including) the end of its line; control characters other
+    /// than tab are not allowed in it.
+    mutating func comment() throws(SweepSpecError) {
+        while let c = peek(), c != UInt8(ascii: "\n") {
+            if c == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { break }
+            if Parser.isControl(c) { throw fail("control character U+\(Parser.hex(c)) in a comment") }
+            i += 1
+        }
+    }
+
     /// Spaces, comments and newlines (inside arrays).
-    mutating func skipBlank() {
+    mutating func skipBlank() throws(SweepSpecError) {
         while let c = peek() {
-            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") { i += 1 }
+            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { i += 1 }
+            else if c == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { i += 1 }
             else if c == UInt8(ascii: "\n") { i += 1; line += 1 }
-            else if c == UInt8(ascii: "#") { while let d = peek(), d != UInt8(ascii: "\n") { i += 1 } }
+            else if c == UInt8(ascii: "#") { try comment() }
             else { break }
         }
+    }
+
+    /// Control characters TOML allows in no string or comment (tab is allowed).
+    static func isControl(_ c: UInt8) -> Bool { (c < 0x20 && c != 0x09) || c == 0x7F }
+
+    static func hex(_ c: UInt8) -> String {
+        let digits = String(c, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 4 - digits.count) + digits
     }
 
     func restOfLine() -> String {
@@ -353,11 +397,10 @@ private struct Parser {
         let at = here
         guard let c = peek() else { throw fail("expected a value, found the end of the file") }
         switch c {
-        case UInt8(ascii: "\""): return TOMLValue(.string(try basicString()), at: at)
-        case UInt8(ascii: "'"): return TOMLValue(.string(try literalString()), at: at)
+        case UInt8(ascii: "\""): return TOMLValue(.string(try basicString(allowMultiline: true)), at: at)
+        case UInt8(ascii: "'"): return TOMLValue(.string(try literalString(allowMultiline: true)), at: at)
         case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "{"):
-            throw fail("inline tables ({...}) are not supported; write a [section] instead")
+        case UInt8(ascii: "{"): return try inlineTable()
         case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "#"):
             throw fail("expected a value after '='")
         default:
@@ -376,6 +419,11 @@ private struct Parser {
             if word.contains(":") || (word.count >= 10 && word.dropFirst(4).first == "-" && word.first?.isNumber == true) {
                 throw fail("dates and times are not supported; write '\(word)' as a string in quotes")
             }
+            let digits = word.drop { $0 == "+" || $0 == "-" }
+            if word.count - digits.count <= 1, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "_") }),
+               Parser.underscoresOK(digits), !(digits.count > 1 && digits.first == "0") {
+                throw fail("'\(word)' is out of range for an integer (at most \(Int.max) in size)")
+            }
             if let first = word.unicodeScalars.first, "0123456789+-".unicodeScalars.contains(first) {
                 throw fail("'\(word)' is not a number (integers like 5000 or 5_000, floats like 3e-4 or 0.99)")
             }
@@ -388,25 +436,72 @@ private struct Parser {
         i += 1
         var elements: [TOMLValue] = []
         while true {
-            skipBlank()
-            guard let c = peek() else { throw SweepSpecError("unterminated list (opened on line \(at.line)); expected ']'", at: at) }
+            try skipBlank()
+            guard let c = peek() else { throw fail("unterminated list (opened on line \(at.line)); expected ']'") }
             if c == UInt8(ascii: "]") { i += 1; break }
             elements.append(try value())
-            skipBlank()
+            try skipBlank()
             if peek() == UInt8(ascii: ",") { i += 1; continue }
             if peek() == UInt8(ascii: "]") { i += 1; break }
-            if atEnd { throw SweepSpecError("unterminated list (opened on line \(at.line)); expected ']'", at: at) }
+            if atEnd { throw fail("unterminated list (opened on line \(at.line)); expected ']'") }
             throw fail("expected ',' or ']' in the list opened on line \(at.line), found '\(restOfLine())'")
         }
+        // An array of inline tables is an array of tables, as [[name]] sections make one.
+        let tables = elements.compactMap { e -> TOMLTable? in if case .table(let t) = e.kind { return t } else { return nil } }
+        if !elements.isEmpty && tables.count == elements.count { return TOMLValue(.tableArray(tables), at: at) }
         return TOMLValue(.array(elements), at: at)
     }
 
-    mutating func literalString() throws(SweepSpecError) -> String {
-        if peek(1) == UInt8(ascii: "'"), peek(2) == UInt8(ascii: "'") { throw fail("multi-line strings (''') are not supported") }
+    /// `{ key = value, ... }` on one line (values may span lines), no trailing comma.
+    mutating func inlineTable() throws(SweepSpecError) -> TOMLValue {
+        let at = here
+        i += 1
+        let node = Node(at: at)
+        skipSpaces()
+        if peek() == UInt8(ascii: "}") {
+            i += 1
+            return TOMLValue(.table(node.table()), at: at)
+        }
+        while true {
+            skipSpaces()
+            guard let c = peek(), c != UInt8(ascii: "\n"), c != UInt8(ascii: "\r") else {
+                throw fail("unterminated inline table (opened on line \(at.line)): an inline table is written on one line, "
+                           + "{ key = value, ... }; use a [section] for more")
+            }
+            if c == UInt8(ascii: "}") { throw fail("trailing comma in an inline table (opened on line \(at.line))") }
+            let start = here
+            let path = try key()
+            skipSpaces()
+            guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' after the key \(path.joined(separator: ".")) in an inline table") }
+            i += 1
+            skipSpaces()
+            let v = try value()
+            try assign(path, v, in: node, prefix: "", at: start)
+            skipSpaces()
+            if peek() == UInt8(ascii: ",") { i += 1; continue }
+            if peek() == UInt8(ascii: "}") { i += 1; break }
+            if atEnd || peek() == UInt8(ascii: "\n") || peek() == UInt8(ascii: "\r") {
+                throw fail("unterminated inline table (opened on line \(at.line)): expected '}' on the same line")
+            }
+            throw fail("expected ',' or '}' in the inline table opened on line \(at.line), found '\(restOfLine())'")
+        }
+        return TOMLValue(.table(node.table()), at: at)
+    }
+
+    /// A literal string ('...'), or with `allowMultiline` also a multi-line one (three quotes).
+    mutating func literalString(allowMultiline: Bool = false) throws(SweepSpecError) -> String {
+        let multiline = peek(1) == UInt8(ascii: "'") && peek(2) == UInt8(ascii: "'")
+        if multiline {
+            guard allowMultiline else { throw fail("a key cannot be a multi-line string") }
+            return try multilineString(quote: UInt8(ascii: "'"), escapes: false)
+        }
         i += 1
         let start = i
         while let c = peek(), c != UInt8(ascii: "'") {
-            if c == UInt8(ascii: "\n") { throw fail("unterminated string: expected a closing ' on the same line") }
+            if c == UInt8(ascii: "\n") || (c == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n")) {
+                throw fail("unterminated string: expected a closing ' on the same line (''' starts a multi-line string)")
+            }
+            if Parser.isControl(c) { throw fail("control character U+\(Parser.hex(c)) in a string") }
             i += 1
         }
         guard !atEnd else { throw fail("unterminated string: expected a closing '") }
@@ -415,39 +510,101 @@ private struct Parser {
         return s
     }
 
-    mutating func basicString() throws(SweepSpecError) -> String {
-        if peek(1) == UInt8(ascii: "\""), peek(2) == UInt8(ascii: "\"") { throw fail("multi-line strings (\"\"\") are not supported") }
+    /// A basic string ("..." with escapes), or with `allowMultiline` also a multi-line one.
+    mutating func basicString(allowMultiline: Bool = false) throws(SweepSpecError) -> String {
+        if peek(1) == UInt8(ascii: "\""), peek(2) == UInt8(ascii: "\"") {
+            guard allowMultiline else { throw fail("a key cannot be a multi-line string") }
+            return try multilineString(quote: UInt8(ascii: "\""), escapes: true)
+        }
         i += 1
         var out: [UInt8] = []
         while true {
             guard let c = peek() else { throw fail("unterminated string: expected a closing \"") }
-            if c == UInt8(ascii: "\n") { throw fail("unterminated string: expected a closing \" on the same line") }
+            if c == UInt8(ascii: "\n") || (c == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n")) {
+                throw fail("unterminated string: expected a closing \" on the same line (\"\"\" starts a multi-line string)")
+            }
+            if Parser.isControl(c) { throw fail("control character U+\(Parser.hex(c)) in a string (write it as an escape, such as \\n)") }
             i += 1
             if c == UInt8(ascii: "\"") { break }
             guard c == UInt8(ascii: "\\") else { out.append(c); continue }
-            guard let e = peek() else { throw fail("unterminated string: expected a closing \"") }
-            i += 1
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "u"), UInt8(ascii: "U"):
-                let n = e == UInt8(ascii: "u") ? 4 : 8
-                guard i + n <= bytes.count,
-                      let code = UInt32(String(decoding: bytes[i..<(i + n)], as: UTF8.self), radix: 16),
-                      let scalar = Unicode.Scalar(code)
-                else { throw fail("invalid \\\(Character(Unicode.Scalar(e))) escape: expected \(n) hexadecimal digits of a Unicode scalar") }
-                i += n
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
-            default:
-                throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))' (allowed: \\\" \\\\ \\n \\t \\r \\b \\f \\uXXXX)")
-            }
+            try escape(into: &out)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A multi-line string from its opening triple quote: a newline right after the
+    /// opening is dropped, other line breaks are kept as written; in basic ones a backslash
+    /// at the end of a line removes the line break and the whitespace after it; up to two
+    /// quotes may stand right before the closing three.
+    mutating func multilineString(quote: UInt8, escapes: Bool) throws(SweepSpecError) -> String {
+        let opened = line
+        i += 3
+        if peek() == UInt8(ascii: "\n") { i += 1; line += 1 }
+        else if peek() == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { i += 2; line += 1 }
+        var out: [UInt8] = []
+        while true {
+            guard let c = peek() else {
+                let q = String(repeating: Character(Unicode.Scalar(quote)), count: 3)
+                throw fail("unterminated multi-line string (opened on line \(opened)): expected a closing \(q)")
+            }
+            if c == quote, peek(1) == quote, peek(2) == quote {
+                var n = 3
+                while peek(n) == quote { n += 1 }
+                if n > 5 { throw fail("too many quotes at the end of a multi-line string (at most two may precede the closing three)") }
+                out.append(contentsOf: Array(repeating: quote, count: n - 3))
+                i += n
+                return String(decoding: out, as: UTF8.self)
+            }
+            if c == UInt8(ascii: "\n") { out.append(c); i += 1; line += 1; continue }
+            if c == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { out.append(contentsOf: [0x0D, 0x0A]); i += 2; line += 1; continue }
+            if Parser.isControl(c) { throw fail("control character U+\(Parser.hex(c)) in a string") }
+            i += 1
+            guard escapes, c == UInt8(ascii: "\\") else { out.append(c); continue }
+            // A line-ending backslash: skip whitespace up to and over the line break(s).
+            var j = i
+            while j < bytes.count, bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t") { j += 1 }
+            if j < bytes.count, bytes[j] == UInt8(ascii: "\n") || (bytes[j] == UInt8(ascii: "\r") && j + 1 < bytes.count && bytes[j + 1] == UInt8(ascii: "\n")) {
+                i = j
+                while let d = peek() {
+                    if d == UInt8(ascii: " ") || d == UInt8(ascii: "\t") { i += 1 }
+                    else if d == UInt8(ascii: "\n") { i += 1; line += 1 }
+                    else if d == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { i += 2; line += 1 }
+                    else { break }
+                }
+                continue
+            }
+            try escape(into: &out)
+        }
+    }
+
+    /// The escape after a backslash (already consumed) in a basic string.
+    mutating func escape(into out: inout [UInt8]) throws(SweepSpecError) {
+        guard let e = peek() else { throw fail("unterminated string: expected a closing \"") }
+        i += 1
+        switch e {
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "\""): out.append(0x22)
+        case UInt8(ascii: "\\"): out.append(0x5C)
+        case UInt8(ascii: "u"), UInt8(ascii: "U"):
+            let n = e == UInt8(ascii: "u") ? 4 : 8
+            guard i + n <= bytes.count, bytes[i..<(i + n)].allSatisfy({ Parser.isHexDigit($0) }),
+                  let code = UInt32(String(decoding: bytes[i..<(i + n)], as: UTF8.self), radix: 16),
+                  let scalar = Unicode.Scalar(code)
+            else { throw fail("invalid \\\(Character(Unicode.Scalar(e))) escape: expected \(n) hexadecimal digits of a Unicode scalar") }
+            i += n
+            out.append(contentsOf: Array(String(Character(scalar)).utf8))
+        default:
+            let shown = Parser.isControl(e) || e >= 0x80 ? "U+\(Parser.hex(e))" : String(Character(Unicode.Scalar(e)))
+            throw fail("invalid escape '\\\(shown)' (allowed: \\\" \\\\ \\n \\t \\r \\b \\f \\uXXXX \\UXXXXXXXX)")
+        }
+    }
+
+    static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
     }
 
     /// Classifies a bare word as a TOML integer or float, or nil.
