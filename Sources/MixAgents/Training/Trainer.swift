@@ -51,7 +51,7 @@ public final class Trainer {
     /// resumed run that had stopped before its first checkpoint).
     package private(set) var restoredFromCheckpoint = false
     /// Estimates the time left from the throughput of the current phase.
-    var timeLeft = TimeLeftEstimator()
+    lazy var timeLeft = TimeLeftEstimator(randomSteps: configuration.randomSteps)
 
     static let metricFiles = ["metrics.csv", "metrics.jsonl", "eval.csv"]
     /// The first columns of `eval.csv`, in every version of the layout.
@@ -591,14 +591,12 @@ public final class Trainer {
         lastProgress = now
         let elapsed = now.timeIntervalSince(startTime)
         let updates = max(0, state.step - max(configuration.randomSteps, stepsAtStart)) * configuration.updatesPerStep
-        // No estimate during the random warm-up: the steps after it, with updates, are slower.
-        let warmingUp = state.step < configuration.randomSteps
-        if warmingUp { timeLeft.reset() } else { timeLeft.record(step: state.step, at: elapsed, phase: 1) }
+        timeLeft.record(step: state.step, at: elapsed)
         onProgress(TrainingProgress(
             step: state.step, totalSteps: configuration.steps,
             updatesPerSecond: elapsed > 0 ? Double(updates) / elapsed : 0,
             recentReturn: state.recentReturns.isEmpty ? nil : state.recentReturns.reduce(0, +) / Double(state.recentReturns.count),
             lastEvaluationReturn: state.lastEvaluationReturn,
-            secondsLeft: warmingUp ? nil : timeLeft.secondsLeft(totalSteps: configuration.steps)))
+            secondsLeft: timeLeft.secondsLeft(totalSteps: configuration.steps)))
     }
 }

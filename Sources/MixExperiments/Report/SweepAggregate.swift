@@ -133,7 +133,7 @@ package struct SweepAggregate: Sendable {
                 return configs.allSatisfy { $0[k] == v }
             }
             let ordered = Self.leadingSettings.filter(keys.contains) + keys.filter { !Self.leadingSettings.contains($0) }.sorted()
-            shared[env] = ordered.map { SharedSetting(key: $0, value: first[$0]?.canonicalText ?? "") }
+            shared[env] = ordered.map { SharedSetting(key: $0, value: first[$0]?.description ?? "") }
         }
         sharedSettings = shared
 

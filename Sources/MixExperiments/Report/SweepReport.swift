@@ -151,10 +151,12 @@ package struct SweepReport: Sendable {
         return "\(f.id) (\(f.label)): \(error)"
     }
 
-    /// One line per unfinished run: "ID (LABEL, seed S): at step N of M (interrupted)".
+    /// One line per unfinished run but the failed ones (listed with their errors):
+    /// "ID (ENV, LABEL, seed S): at step N of M (interrupted)".
     var unfinishedLines: [String] {
-        aggregate.summaries.flatMap { s in
-            s.unfinishedRuns.map { u in
+        let failed = Set(failures.map(\.id))
+        return aggregate.summaries.flatMap { s in
+            s.unfinishedRuns.filter { !failed.contains($0.id) }.map { u in
                 let step = u.step.map { "at step \($0)" } ?? "not started"
                 let total = u.totalSteps.map { " of \($0)" } ?? ""
                 return "\(u.id) (\(s.environment), \(s.label), seed \(u.seed)): \(step)\(u.step == nil ? "" : total)" + (u.state.map { " (\($0))" } ?? "")

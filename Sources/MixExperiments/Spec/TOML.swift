@@ -437,13 +437,13 @@ private struct Parser {
         var elements: [TOMLValue] = []
         while true {
             try skipBlank()
-            guard let c = peek() else { throw fail("unterminated list (opened on line \(at.line)); expected ']'") }
+            guard let c = peek() else { throw SweepSpecError("unterminated list (opened on line \(at.line)); expected ']'", at: at) }
             if c == UInt8(ascii: "]") { i += 1; break }
             elements.append(try value())
             try skipBlank()
             if peek() == UInt8(ascii: ",") { i += 1; continue }
             if peek() == UInt8(ascii: "]") { i += 1; break }
-            if atEnd { throw fail("unterminated list (opened on line \(at.line)); expected ']'") }
+            if atEnd { throw SweepSpecError("unterminated list (opened on line \(at.line)); expected ']'", at: at) }
             throw fail("expected ',' or ']' in the list opened on line \(at.line), found '\(restOfLine())'")
         }
         // An array of inline tables is an array of tables, as [[name]] sections make one.
@@ -545,7 +545,8 @@ private struct Parser {
         while true {
             guard let c = peek() else {
                 let q = String(repeating: Character(Unicode.Scalar(quote)), count: 3)
-                throw fail("unterminated multi-line string (opened on line \(opened)): expected a closing \(q)")
+                throw SweepSpecError("unterminated multi-line string (opened on line \(opened)): expected a closing \(q)",
+                                     at: SourceLocation(source: source, line: opened))
             }
             if c == quote, peek(1) == quote, peek(2) == quote {
                 var n = 3
