@@ -16,7 +16,7 @@ struct MixrlRun {
     /// Runs `mixrl ARGUMENTS` (output to files in `folder`; ten minutes at most: only a
     /// hang takes that long), with `environment` added to this process's.
     init(_ arguments: [String], logsIn folder: URL, environment: [String: String] = [:],
-         sourceLocation: SourceLocation = #_sourceLocation) throws {
+         sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let mixrl = try #require(TestEnvironment.mixrlExecutable(), "build the mixrl executable first (swift build), or set MIXRL_EXECUTABLE",
                                  sourceLocation: sourceLocation)
         let p = Process()
