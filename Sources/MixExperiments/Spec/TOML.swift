@@ -533,7 +533,7 @@ private struct Parser {
     }
 
     /// A multi-line string from its opening triple quote: a newline right after the
-    /// opening is dropped, other line breaks are kept as written; in basic ones a backslash
+    /// opening is dropped, other line breaks are kept (CRLF read as LF); in basic ones a backslash
     /// at the end of a line removes the line break and the whitespace after it; up to two
     /// quotes may stand right before the closing three.
     mutating func multilineString(quote: UInt8, escapes: Bool) throws(SweepSpecError) -> String {
@@ -557,7 +557,7 @@ private struct Parser {
                 return String(decoding: out, as: UTF8.self)
             }
             if c == UInt8(ascii: "\n") { out.append(c); i += 1; line += 1; continue }
-            if c == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { out.append(contentsOf: [0x0D, 0x0A]); i += 2; line += 1; continue }
+            if c == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { out.append(0x0A); i += 2; line += 1; continue }  // as tomllib
             if Parser.isControl(c) { throw fail("control character U+\(Parser.hex(c)) in a string") }
             i += 1
             guard escapes, c == UInt8(ascii: "\\") else { out.append(c); continue }
