@@ -164,6 +164,8 @@ final class SVGProbe: NSObject, XMLParserDelegate {
         try #"{"environment": "BimodalBandit-v0", "policy": "mixture", "components": 2, "estimator": "mrp", "seed": \#(seed)}"#
             .write(to: run.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         try eval.write(to: run.appendingPathComponent("eval.csv"), atomically: true, encoding: .utf8)
+        // Finished: only finished runs count in the final-return statistics.
+        try #"{"state": "finished"}"#.write(to: run.appendingPathComponent("status.json"), atomically: true, encoding: .utf8)
     }
 
     @Test func theNewColumnsReachTheTableAndTheOldLayoutStillReads() throws {

@@ -181,23 +181,24 @@ public final class Trainer {
         guard fm.fileExists(atPath: runDirectory.appendingPathComponent("config.json").path) else {
             throw .runFolder(path: runDirectory.path, reason: "is not a MixRL run folder (no config.json); there is no run to resume")
         }
-        // Taken before anything is read or written: a second trainer must not cut back the
-        // metric files the first one is writing.
-        let lock = try RunFolderLock.acquire(runDirectory)
         var configuration = try readConfiguration(runDirectory)
         guard configuration.customEstimator == estimator?.description else {
             let started = configuration.customEstimator.map { "the custom estimator \($0)" } ?? "the built-in estimator \(configuration.estimator.rawValue)"
             let given = estimator.map { "the custom estimator \($0.description)" } ?? "no custom estimator"
             throw .mismatch("run \(runDirectory.path) was started with \(started) but is resumed with \(given)")
         }
+        if let steps, steps < configuration.steps {
+            throw .configuration(ConfigurationProblem(
+                key: "steps", message: "a resumed run can only be extended: it has a budget of \(configuration.steps) steps, asked for \(steps)"))
+        }
+        // Taken before anything is written: a second trainer must not cut back the metric
+        // files the first one is writing. (The checks above only read.)
+        let lock = try RunFolderLock.acquire(runDirectory)
         if let steps, steps != configuration.steps {
-            guard steps > configuration.steps else {
-                throw .configuration(ConfigurationProblem(
-                    key: "steps", message: "a resumed run can only be extended: it has a budget of \(configuration.steps) steps, asked for \(steps)"))
-            }
-            configuration.steps = steps
+            configuration = try readConfiguration(runDirectory)  // as it is now that the folder is ours
+            configuration.steps = max(steps, configuration.steps)
             do { try AtomicFile.write(encodeConfiguration(configuration), to: runDirectory.appendingPathComponent("config.json")) }
-            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(error)") }
+            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(reason(error))") }
         }
         let trainer = try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
                                   environmentOptions: environmentOptions, estimator: estimator, resume: true)
