@@ -214,7 +214,10 @@ final class Recorder: SweepProgressReporter {
         #expect(try #require(SVGProbe.parse(versusK)).seriesNames == ["gaussian · rp", "mixture · mrp"])
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count - 1 == 2)
-        #expect(report.markdown().split(separator: "\n").count == 5)
+        // The table (header, rule, three rows) and the settings every run shares.
+        let markdown = report.markdown().split(separator: "\n")
+        #expect(markdown.count == 6)
+        #expect(markdown.last?.hasPrefix("Settings shared by every run of Pendulum-v1: samples=1, baseline=none, steps=10, ") == true, "\(markdown)")
     }
 
     @Test func failedRunsAreRetriedOnceAndRecordedWithoutStoppingOthers() throws {
