@@ -104,10 +104,10 @@ package struct SweepFolder: Sendable {
         } else {
             difference += ", in another order"
         }
-        throw SweepError("\(url.path) holds another sweep (\"\(stored.plan.name)\" from \(stored.specSource)"
-                         + (stored.overrides.isEmpty ? "" : " with --set \(stored.overrides.joined(separator: " "))")
-                         + "), not the runs of \(spec.source)" + (spec.overrides.isEmpty ? "" : " with --set \(spec.overrides.joined(separator: " "))")
-                         + " (\(difference)). Nothing was changed. \(how)")
+        let before = "\(stored.specSource)" + (stored.overrides.isEmpty ? "" : " with --set \(stored.overrides.joined(separator: " "))")
+        let now = "\(spec.source)" + (spec.overrides.isEmpty ? "" : " with --set \(spec.overrides.joined(separator: " "))")
+        let whose = before == now ? "the runs \(now) planned before it was changed" : "another sweep (\"\(stored.plan.name)\" from \(before)), not the runs of \(now)"
+        throw SweepError("\(url.path) holds \(whose) (\(difference)). Nothing was changed. \(how)")
     }
 
     /// Creates the folders and writes `plan.json`, `sweep.toml` and every run's

@@ -122,7 +122,7 @@ package struct SweepReport: Sendable {
     /// settings, failed runs, unfinished runs and duplicate seeds.
     package func markdown() -> String {
         var out = MarkdownTable(header: tableHeader, rows: tableRows).render()
-        for line in sharedSettingLines { out += "\n" + line + "\n" }
+        for line in sharedSettingLines(all: false) { out += "\n" + line + "\n" }
         if !failures.isEmpty {
             out += "\n\(failures.count) run(s) failed (details in summary.json and logs/<id>.log):\n"
             for f in failures { out += "- \(Self.failureLine(f))\n" }
@@ -137,11 +137,17 @@ package struct SweepReport: Sendable {
         return out
     }
 
-    /// "Settings shared by every run of ENV: steps=..., ..." per environment.
-    var sharedSettingLines: [String] {
+    /// "Settings shared by every run of ENV: steps=..., ..." per environment: every shared
+    /// option, or (`all` false, for the terminal) the telling ones (steps, network sizes,
+    /// estimator options, learning rates, evaluation).
+    func sharedSettingLines(all: Bool) -> [String] {
         aggregate.environments.compactMap { env in
-            guard let settings = aggregate.sharedSettings[env], !settings.isEmpty else { return nil }
+            guard var settings = aggregate.sharedSettings[env], !settings.isEmpty else { return nil }
+            let total = settings.count
+            if !all { settings = settings.filter { SweepAggregate.leadingSettings.contains($0.key) } }
+            guard !settings.isEmpty else { return nil }
             return "Settings shared by every run of \(env): " + settings.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                + (settings.count < total ? " (and \(total - settings.count) more in report.html)" : "")
         }
     }
 
@@ -225,7 +231,7 @@ package struct SweepReport: Sendable {
                 doc.chart(chart, caption: "Final evaluation return against the number of mixture components K, per policy and estimator.")
             }
         }
-        let shared = sharedSettingLines
+        let shared = sharedSettingLines(all: true)
         if !shared.isEmpty {
             doc.heading("Shared settings")
             for line in shared { doc.paragraph(line) }
