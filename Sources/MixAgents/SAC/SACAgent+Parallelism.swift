@@ -1,4 +1,7 @@
 import MixGraph
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension SACAgent {
     /// How an update uses more than one core. Every setting gives bit-identical results
@@ -42,6 +45,11 @@ extension SACAgent {
         public var blasThreads: Int { kind == .critics ? 1 : threads }
         /// Whether the twin critics run on two threads.
         public var runsCriticsSideBySide: Bool { kind != .blas && threads >= 2 }
+        /// Whether the update's large products outside the critics' lanes are split
+        /// between the two threads (``Kind/critics``).
+        package var splitsProducts: Bool { kind == .critics && threads >= 2 && Parallelism.splitEnabled }
+        /// Measurement switch: `MIXRL_SPLIT=0` turns splitting off.
+        static let splitEnabled: Bool = getenv("MIXRL_SPLIT").map { String(cString: $0) != "0" } ?? true
         /// The OpenBLAS thread count of a gemm-only floor on the same cores.
         package var blasFloorThreads: Int { threads }
     }

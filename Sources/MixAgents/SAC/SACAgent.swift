@@ -53,6 +53,7 @@ public final class SACAgent {
             BLAS.setThreadCount(parallelism.blasThreads)
             twinCritics.runsSideBySide = parallelism.runsCriticsSideBySide
             twinCritics.blasThreadsOutsideLanes = parallelism.blasThreads
+            twinCritics.splitsProducts = parallelism.splitsProducts
         }
     }
 
@@ -185,6 +186,8 @@ public final class SACAgent {
                 ? .observationSize(expected: observationSize, got: batch.observations.shape[1], environment: nil)
                 : .mismatch("a batch of actions of size \(batch.actions.shape[1]) for an agent with actions of size \(actionSize)")
         }
+        twinCritics.beginUpdate()
+        defer { twinCritics.endUpdate() }
         let (criticLoss, meanQ) = updateCritics(batch)
         updateCount += 1
         var metrics = UpdateMetrics(criticLoss: criticLoss, meanQ: meanQ, actorLoss: nil, entropy: nil, alpha: alpha)
