@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,6 +75,8 @@ package enum GemmSplit {
     package static let minimumWork = 1 << 20
     /// A side of `C` shorter than this is not split.
     package static let minimumSide = 32
+    /// Products split so far in this process (tests check that splitting happened).
+    package static let splitCount = Atomic<Int>(0)
 
     nonisolated(unsafe) private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -99,6 +102,7 @@ package enum GemmSplit {
         helper.start(second)
         first.run()
         helper.wait()
+        splitCount.add(1, ordering: .relaxed)
         return true
     }
 }
