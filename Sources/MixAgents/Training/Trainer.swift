@@ -53,8 +53,22 @@ public final class Trainer {
     static func evaluationColumns(modeCount: Int) -> [String] {
         baseEvaluationColumns + ["return_stochastic_mean", "return_stochastic_std"] + (0..<modeCount).map { "mode_mass_\($0)" }
     }
-    /// Update statistics are logged every this many steps unless the configuration says otherwise.
-    static let defaultLogEvery = 1_000
+    /// Update statistics (`train/...`) are logged every this many steps unless the
+    /// configuration says otherwise (``TrainingConfiguration/resolvedLogEvery``): `steps / 100`
+    /// rounded down to 1, 2 or 5 times a power of ten, between 1 and 1000. A curve then
+    /// has 100 to 250 points in runs below 100k steps, and a point every 1000 steps in
+    /// longer ones. (A log is a few lines in three buffered files, negligible next to the
+    /// updates between two logs.)
+    static func defaultLogEvery(steps: Int) -> Int {
+        let target = steps / 100
+        var best = 1
+        for magnitude in [1, 10, 100, 1_000] {
+            for mantissa in [1, 2, 5] where mantissa * magnitude <= min(target, 1_000) {
+                best = max(best, mantissa * magnitude)
+            }
+        }
+        return best
+    }
 
     var checkpointURL: URL { runDirectory.appendingPathComponent("checkpoints/latest.ckpt") }
 
@@ -165,6 +179,7 @@ public final class Trainer {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do { return try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: url)) }
+        catch let problem as ConfigurationProblem { throw .runFolder(path: runDirectory.path, reason: "config.json: \(problem)") }
         catch { throw .runFolder(path: runDirectory.path, reason: "no readable config.json (\(error.localizedDescription))") }
     }
 
@@ -288,6 +303,7 @@ public final class Trainer {
     /// true (checked every step; then the run checkpoints and returns `.interrupted`).
     public func run(stopRequested: () -> Bool = { false }) throws(TrainingError) -> TrainingOutcome {
         let c = configuration
+        let logEvery = c.resolvedLogEvery
         while true {
             if stopRequested() {
                 try checkpoint()
@@ -304,7 +320,7 @@ public final class Trainer {
             if state.step > c.randomSteps || c.randomSteps == 0 {
                 for _ in 0..<c.updatesPerStep { try update() }
             }
-            if state.updateSamples > 0 && state.step % (c.logEvery ?? Trainer.defaultLogEvery) == 0 { try logUpdates() }
+            if state.updateSamples > 0 && state.step % logEvery == 0 { try logUpdates() }
             if !evaluationPending && checkpointDue { try checkpoint() }
             reportProgress(force: false)
         }
