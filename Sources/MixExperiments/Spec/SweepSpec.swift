@@ -517,7 +517,7 @@ enum SpecOverride {
             throw SweepSpecError("'\(path[0])' is a section; set one of its keys, as in --set \(path[0]).KEY=VALUE", at: at)
         }
         if bareWord, path[0] == "grid" || path[0] == "preset", let key = path.last,
-           let type = key == "seeds" ? .unsignedInteger : TrainingOptions.type(of: key), !type.acceptsBareWords {
+           let type = key == "seeds" ? OptionType.unsignedInteger : TrainingOptions.type(of: key), !type.acceptsBareWords {
             throw SweepSpecError(TrainingOptions.notATOMLValue(valueText, type: type), key: path.joined(separator: "."), at: at)
         }
         if path[0] == "grid" && path.count == 2 {
