@@ -79,7 +79,7 @@ extension TrainingConfiguration {
             case .failure(let mismatch): throw ConfigurationProblem(key: option.key, message: mismatch.description)
             }
         }
-        let unknown = container.allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
+        let unknown = container.allKeys.map(\.stringValue).filter { !known.contains($0) }.map(TrainingOptions.snakeCase).sorted()
         if let key = unknown.first {
             let hint = TrainingOptions.closestKey(to: key).map { "; did you mean \($0)?" } ?? ""
             throw ConfigurationProblem(key: key, message: "unknown option\(hint) (the options are listed in docs/configuration.md)")
@@ -121,7 +121,8 @@ extension TrainingOptions {
         return text
     }
 
-    /// Every option with its default and presets, one per line, for `mixrl train --help`.
+    /// Every option with its default and presets, one per line (presets on a second
+    /// line where one would pass 80 columns), for `mixrl train --help`.
     package static var helpListing: String {
         let width = all.map(\.key.count).max() ?? 0
         return all.map { option in
@@ -129,7 +130,8 @@ extension TrainingOptions {
             var line = "  \(option.key)\(pad)  "
             line += option.defaultValue == .unset ? "unset" : option.defaultValue.description
             if !option.presets.isEmpty {
-                line += " (" + option.presets.map { "\($0.family.name) \($0.value)" }.joined(separator: ", ") + ")"
+                let presets = "(" + option.presets.map { "\($0.family.name) \($0.value)" }.joined(separator: ", ") + ")"
+                line += line.count + 1 + presets.count <= 80 ? " " + presets : "\n      " + presets
             }
             return line
         }.joined(separator: "\n")

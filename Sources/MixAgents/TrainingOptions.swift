@@ -551,7 +551,7 @@ package enum TrainingOptions {
                 "Set by the trainer to the description of a custom estimator passed to `Trainer.start` (library only).",
                 unset: "the built-in estimator of `estimator`"),
         .stored("log_every", \.logEvery, "Log the means of the update statistics (train/alpha, train/critic_loss, ...) every this many steps.",
-                unset: "steps / 100 rounded down to 1, 2 or 5 times a power of ten, between 1 and 1000 (100 to 200 points per curve; every 1000 steps from 100k steps on)",
+                unset: "steps / 100 rounded down to 1, 2 or 5 times a power of ten, between 1 and 1000 (100 to 250 points per curve; every 1000 steps from 100k steps on)",
                 rule: OptionRule<Int>.atLeast(1).whenSet()),
     ]
 
@@ -568,6 +568,15 @@ package enum TrainingOptions {
     /// The key closest to a misspelt `key`, if one is close enough to be a plausible typo.
     package static func closestKey(to key: String) -> String? {
         OptionNames.closest(to: key, in: keys)
+    }
+
+    /// The snake_case key of a Swift property name (`hiddenSizes` is `hidden_sizes`).
+    static func snakeCase(_ name: String) -> String {
+        var out = ""
+        for c in name {
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+        return out
     }
 
     /// The Swift property name of `key` (`hidden_sizes` is `hiddenSizes`), which

@@ -220,7 +220,7 @@ import MixPolicy
         c.logEvery = 0
         c.samples = 0
         #expect(c.problems.map(\.key) == ["samples", "steps", "tau", "log_every"])
-        #expect(c.problems.first?.message == "must be at least 1 when set, found 0")
+        #expect(c.problems.first?.message == "must be at least 1, found 0")
         c = TrainingConfiguration()
         c.policy = .mixture
         c.components = 0

@@ -1,4 +1,5 @@
 import Foundation
+import MixAgents
 
 /// A sweep: a grid of training configurations and how to run it. Read from a TOML file
 /// (see docs/sweeps.md) with ``load(path:overrides:)``; ``plan()`` expands it into runs.

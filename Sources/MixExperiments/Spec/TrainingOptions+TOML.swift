@@ -59,8 +59,8 @@ extension TrainingOptions {
     /// a word that is not a TOML value is read as a string for string and choice options
     /// (`--set estimator=lr`) and is an error for the others, naming what was expected.
     ///
-    /// - Returns: the TOML value, or the message of the error (without the key).
-    static func overrideValue(_ text: String, type: OptionType?, source: String) -> Result<TOMLValue, String> {
+    /// - Returns: the TOML value, or the error (its message does not name the key).
+    static func overrideValue(_ text: String, type: OptionType?, source: String) -> Result<TOMLValue, SweepSpecError> {
         let at = SourceLocation(source: source, line: 0)
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if var value = TOMLParser.parseValue(trimmed, source: source) {
@@ -68,7 +68,7 @@ extension TrainingOptions {
             return .success(value)
         }
         if let type, !type.acceptsBareWords {
-            return .failure(notATOMLValue(trimmed, type: type))
+            return .failure(SweepSpecError(notATOMLValue(trimmed, type: type), at: at))
         }
         return .success(TOMLValue(.string(trimmed), at: at))
     }
@@ -117,7 +117,7 @@ extension TrainingOptions {
         }
         let source = "--set \(assignment)"
         switch overrideValue(text, type: option.type, source: source) {
-        case .failure(let message): throw OptionAssignmentError(assignment: assignment, key: key, message: message)
+        case .failure(let e): throw OptionAssignmentError(assignment: assignment, key: key, message: e.message)
         case .success(let toml):
             switch value(toml, as: option.type) {
             case .success(let v): return (option, v)
