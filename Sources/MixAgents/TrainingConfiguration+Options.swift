@@ -98,12 +98,10 @@ extension TrainingConfiguration {
         }
     }
 
-    /// ``logEvery`` if set, else a cadence derived from ``steps``: `steps / 100` rounded
-    /// down to 1, 2 or 5 times a power of ten, between 1 and 1000, so that a curve has
-    /// 100 to 250 points below 100k steps (a 3000-step run logs every 20 steps) and a
-    /// point every 1000 steps beyond.
+    /// ``logEvery`` if set, else every 100 environment steps (30 points per curve in a
+    /// 3000-step run, 200 in Pendulum-v1's 20k steps).
     public var resolvedLogEvery: Int {
-        logEvery ?? Trainer.defaultLogEvery(steps: steps)
+        logEvery ?? Trainer.defaultLogEvery
     }
 }
 
@@ -182,7 +180,7 @@ extension TrainingConfiguration {
             var note = ""
             if option.key == "log_every", value == .unset {
                 value = .integer(resolved.resolvedLogEvery)
-                note = "unset: derived from steps"
+                note = "unset: the default cadence"
             } else if value == .unset {
                 rows.append(("# \(option.key): unset (\(option.unsetMeaning ?? "no value"))", ""))
                 continue

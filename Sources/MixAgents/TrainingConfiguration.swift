@@ -119,9 +119,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// the run needs an estimator with the same description.
     public var customEstimator: String? = nil
     /// Log the means of the update statistics (`alpha`, `critic_loss`, `entropy`, ...)
-    /// every N environment steps; nil means ``resolvedLogEvery``, a cadence derived from
-    /// ``steps`` (Optional so that configurations written before it existed keep their
-    /// sweep run ids.)
+    /// every N environment steps; nil means the default cadence, every 100 steps
+    /// (``resolvedLogEvery``). (Optional so that configurations written before it existed
+    /// keep their sweep run ids.)
     public var logEvery: Int? = nil
 
     /// The defaults of docs/configuration.md (a Gaussian SAC on Pendulum-v1 with RP).

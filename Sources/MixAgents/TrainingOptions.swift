@@ -551,7 +551,7 @@ package enum TrainingOptions {
                 "Set by the trainer to the description of a custom estimator passed to `Trainer.start` (library only).",
                 unset: "the built-in estimator of `estimator`"),
         .stored("log_every", \.logEvery, "Log the means of the update statistics (train/alpha, train/critic_loss, ...) every this many steps.",
-                unset: "steps / 100 rounded down to 1, 2 or 5 times a power of ten, between 1 and 1000 (100 to 250 points per curve; every 1000 steps from 100k steps on)",
+                unset: "every 100 steps (30 points per curve in 3000 steps, 200 in 20k)",
                 rule: OptionRule<Int>.atLeast(1).whenSet()),
     ]
 

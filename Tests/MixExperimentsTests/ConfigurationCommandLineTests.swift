@@ -90,7 +90,7 @@ import Testing
         #expect(values["samples"] == "5")
         #expect(values["baseline"] == "\"leave-one-out\"")
         #expect(values["gamma"] == "0.9")
-        #expect(values["log_every"] == "20")
+        #expect(values["log_every"] == "100")
         #expect(result.output.contains("# preset of bandits (default 1000000)"))
         #expect(result.output.contains("# unset: resolved for estimator lr"))
         // Every option is on a line: a value, or a comment saying it is unset.
@@ -170,19 +170,19 @@ import Testing
         }
     }
 
-    /// A 600-step run without `log_every` logs the update statistics every 5 steps: 100
-    /// points from the first update on (the default was every 1000 steps: none).
+    /// A 1000-step run without `log_every` logs the update statistics every 100 steps
+    /// from the first update on (the default was every 1000 steps: one point).
     @Test func shortRunsLogReadableCurves() throws {
         let dir = try TestEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("run")
-        let result = try Self.mixrl(["train", "--env", "BimodalBandit-v0", "--steps", "600", "--set", "random_steps=100",
+        let result = try Self.mixrl(["train", "--env", "BimodalBandit-v0", "--steps", "1000", "--set", "random_steps=500",
                                      "--eval-every", "0", "--eval-episodes", "1", "--out", run.path, "--plain"], in: dir)
         #expect(result.status == 0, "\(result.errors)")
         let log = try TrainingLog.read(runDirectory: run)
         #expect(log.configuration.logEvery == nil)
         for name in ["alpha", "critic_loss", "q_mean", "actor_loss", "entropy"] {
-            #expect(log.series(name: name, kind: "train").map(\.step) == Array(stride(from: 105, through: 600, by: 5)), "train/\(name)")
+            #expect(log.series(name: name, kind: "train").map(\.step) == Array(stride(from: 600, through: 1_000, by: 100)), "train/\(name)")
         }
     }
 }
