@@ -58,3 +58,14 @@ import Testing
         #expect(spec?.runs.allSatisfy { $0.configuration.estimator == .lr && $0.configuration.evalMode == .highestQ } == true)
     }
 }
+
+/// Reading and writing configurations through the option table changed no run id: the
+/// built-in default sweep has the ids it had before (an option added or a default
+/// changed on purpose changes them, and then this list).
+@Suite struct RunIdStabilityTests {
+    @Test func defaultSweepIdsAreUnchanged() throws {
+        let plan = try DefaultSweep.spec().plan()
+        #expect(plan.runs.map(\.id) == ["8c5109e49d15", "23cccf910a2b", "8fc4ad790f06", "528c8ee6be7f", "e6f5807a334e",
+                                        "f57d92d12d10", "3fa87098b84d", "7104f45342a2", "80e2dea3177b"])
+    }
+}
