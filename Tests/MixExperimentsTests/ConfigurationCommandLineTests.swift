@@ -129,6 +129,20 @@ import Testing
             #expect(result.errors.contains(message), "\(assignment): \(result.errors)")
             #expect(!FileManager.default.fileExists(atPath: run.path))
         }
+        // --config files are read through the same table: missing keys take their
+        // defaults, unknown keys and wrong types name the key.
+        let partial = dir.appendingPathComponent("partial.json")
+        try #"{"steps": 500, "hidden_sizes": [32]}"#.write(to: partial, atomically: true, encoding: .utf8)
+        let fromFile = try Self.mixrl(["train", "--config", partial.path, "--dry-run"], in: dir)
+        #expect(fromFile.status == 0, "\(fromFile.errors)")
+        #expect(Self.assignments(fromFile.output)["steps"] == "500")
+        #expect(Self.assignments(fromFile.output)["batch_size"] == "256")
+        let typo = dir.appendingPathComponent("typo.json")
+        try #"{"hiden_sizes": [32]}"#.write(to: typo, atomically: true, encoding: .utf8)
+        let badFile = try Self.mixrl(["train", "--config", typo.path, "--out", run.path], in: dir)
+        #expect(badFile.status != 0)
+        #expect(badFile.errors.contains("--config \(typo.path): hiden_sizes: unknown option; did you mean hidden_sizes?"), "\(badFile.errors)")
+        #expect(!FileManager.default.fileExists(atPath: run.path))
         // log_every is an option like the others.
         let logEvery = try Self.mixrl(["train", "--set", "log_every=100", "--dry-run"], in: dir)
         #expect(Self.assignments(logEvery.output)["log_every"] == "100")
