@@ -26,7 +26,7 @@ struct SweepSpecArguments: ParsableArguments {
     var spec: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a spec key, as KEY=VALUE in TOML syntax (repeatable).",
-                                                         discussion: "A bare training option applies to every run: --set steps=5000; "
+                                                         discussion: "A bare training option (docs/configuration.md) applies to every run: --set steps=5000; "
                                                              + "others name their section: --set sweep.jobs=4, --set slurm.time=01:00:00.",
                                                          valueName: "KEY=VALUE"))
     var overrides: [String] = []
