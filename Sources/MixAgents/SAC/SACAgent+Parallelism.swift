@@ -20,7 +20,12 @@ extension SACAgent {
             /// Threads inside OpenBLAS (each product split across cores); the rest of the
             /// update runs on the calling thread.
             case blas
-            /// The twin critics side by side, one per thread (OpenBLAS single-threaded).
+            /// The twin critics side by side, one per thread (OpenBLAS single-threaded),
+            /// and, between the critics' phases, the update's other large products (the
+            /// actor's forward and backward passes) split by rows between the two threads
+            /// when they run on BLIS (`MIXRL_GEMM` `auto` on AVX2 CPUs, or `blis`), whose
+            /// results do not depend on the split. `MIXRL_SPLIT=0` turns the splitting
+            /// off (for measurements).
             case critics
             /// The twin critics side by side, and the rest of the update (the actor's
             /// products) with threads inside OpenBLAS.
