@@ -77,6 +77,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
         if resume == nil && out == nil { throw ValidationError("--out DIR is required (the run folder to create)") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     /// The configuration from the preset or --config, then the flags, then --set.
@@ -86,7 +87,7 @@ struct TrainCommand: ParsableCommand {
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
             do { c = try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: config))) }
-            catch { throw ValidationError("--config \(config): not a readable configuration (\(error))") }
+            catch { throw ValidationError("--config \(config): not a readable configuration (\(SystemErrorText.reason(error, operatingOn: config)))") }
         } else {
             c = .preset(for: env ?? "Pendulum-v1")
         }
@@ -119,10 +120,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard threads >= 1 else {
-            FileHandle.standardError.write(Data("mixrl train: --threads must be at least 1, got \(threads)\n".utf8))
-            throw ExitCode(1)
-        }
         installStopHandlers()
         let trainer: Trainer
         do {
@@ -133,8 +130,10 @@ struct TrainCommand: ParsableCommand {
                                             runDirectory: URL(fileURLWithPath: out ?? "run"))
             }
         } catch let error as TrainingError {
-            FileHandle.standardError.write(Data("mixrl train: \(error)\n".utf8))
-            throw ExitCode(1)
+            // A value the run cannot start with is a usage error (exit 2, with the usage line).
+            if error.isRejectedInput { throw ValidationError(error.description) }
+            FileHandle.standardError.write(Data("mixrl train: error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.failure)
         }
         trainer.agent.parallelism = SACAgent.Parallelism(kind: .critics, threads: threads)
         let display = ProgressLine(plain: plain)
@@ -169,8 +168,8 @@ struct TrainCommand: ParsableCommand {
             }
         } catch let error as TrainingError {
             trainer.recordFailure(error)
-            display.finish("mixrl train: \(error)")
-            throw ExitCode(1)
+            display.finish("mixrl train: error: \(error)")
+            throw ExitCode(ExitStatus.failure)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MixGraph
+import MixTensor
 
 /// The checkpoint file: a safetensors file (so its networks load in PyTorch as they are)
 /// holding every network, target network, optimizer moment, the temperature and the
@@ -87,7 +88,7 @@ package enum Checkpoint {
         let path = url.path
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) }
-        catch { throw .io(path: path, reason: "cannot read: \(error.localizedDescription)") }
+        catch { throw .io(path: path, reason: "cannot read: \(SystemErrorText.reason(error))") }
         guard bytes.count >= 8 else { throw .corrupt(path: path, reason: "\(bytes.count) bytes, shorter than a safetensors header") }
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.decode(bytes, path: path) }

@@ -107,7 +107,7 @@ public final class Trainer {
             try AtomicFile.write(encodeConfiguration(configuration), to: configURL)
         } catch {
             undo()
-            throw .runFolder(path: runDirectory.path, reason: "cannot create: \(error)")
+            throw .runFolder(path: runDirectory.path, reason: "cannot create it: \(SystemErrorText.reason(error, operatingOn: runDirectory.path))")
         }
         do {
             return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
@@ -153,7 +153,7 @@ public final class Trainer {
             }
             configuration.steps = steps
             do { try AtomicFile.write(encodeConfiguration(configuration), to: runDirectory.appendingPathComponent("config.json")) }
-            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(error)") }
+            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(SystemErrorText.reason(error))") }
         }
         return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
                            environmentOptions: environmentOptions, estimator: estimator, resume: true)
@@ -165,7 +165,7 @@ public final class Trainer {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do { return try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: url)) }
-        catch { throw .runFolder(path: runDirectory.path, reason: "no readable config.json (\(error.localizedDescription))") }
+        catch { throw .runFolder(path: runDirectory.path, reason: "no readable config.json (\(SystemErrorText.reason(error)))") }
     }
 
     static func encodeConfiguration(_ c: TrainingConfiguration) -> String {
@@ -232,7 +232,7 @@ public final class Trainer {
                      try TensorBoardMetricsSink(directory: runDirectory)]
             evaluationFile = try AppendFile(url: evaluationURL, header: columns.joined(separator: ",") + "\n")
         } catch {
-            throw .runFolder(path: runDirectory.path, reason: "cannot open the metric files: \(error)")
+            throw .runFolder(path: runDirectory.path, reason: "cannot open the metric files: \(SystemErrorText.reason(error))")
         }
         try startEpisode(replaying: state.episodeActions)
         stepsAtStart = state.step
@@ -385,7 +385,7 @@ public final class Trainer {
 
     func record(_ events: [MetricEvent]) throws(TrainingError) {
         do { for s in sinks { try s.record(events) } }
-        catch { throw .runFolder(path: runDirectory.path, reason: "cannot write metrics: \(error)") }
+        catch { throw .runFolder(path: runDirectory.path, reason: "cannot write metrics: \(SystemErrorText.reason(error))") }
     }
 
     /// Evaluates `evalEpisodes` episodes with the deterministic action of `evalMode`, then
@@ -469,7 +469,7 @@ public final class Trainer {
         do {
             for s in sinks { try s.flush() }
             try evaluationFile.flush()
-        } catch { throw .runFolder(path: runDirectory.path, reason: "cannot flush metrics: \(error)") }
+        } catch { throw .runFolder(path: runDirectory.path, reason: "cannot flush metrics: \(SystemErrorText.reason(error))") }
         var sizes: [String: UInt64] = [:]
         for name in Trainer.metricFiles + Trainer.eventFiles(in: runDirectory) {
             let attributes = try? FileManager.default.attributesOfItem(atPath: runDirectory.appendingPathComponent(name).path)
@@ -490,7 +490,7 @@ public final class Trainer {
     func writeStatus(_ status: TrainingStatus.State) throws(TrainingError) {
         let record = TrainingStatus(state: status, step: state.step, finalReturn: state.lastEvaluationReturn, error: nil)
         do { try AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json")) }
-        catch { throw .runFolder(path: runDirectory.path, reason: "\(error)") }
+        catch { throw .runFolder(path: runDirectory.path, reason: SystemErrorText.reason(error)) }
     }
 
     /// Records a failure in `status.json` (best effort: the run is already failing).
