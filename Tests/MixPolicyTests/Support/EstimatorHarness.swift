@@ -32,8 +32,8 @@ struct EstimatorHarness {
     var alpha: Double = 0.2
 
     func makePolicy() -> StateIndependentMixturePolicy<Double> {
-        StateIndependentMixturePolicy(logits: mixture.logits, means: mixture.means, logStds: mixture.logStds,
-                                      squash: mixture.squash.map { TanhSquash(scale: [$0.scale], bias: [$0.bias]) })
+        try StateIndependentMixturePolicy(logits: mixture.logits, means: mixture.means, logStds: mixture.logStds,
+                                      squash: mixture.squash.map { try TanhSquash(scale: [$0.scale], bias: [$0.bias]) })
     }
 
     /// The exact gradient of the actor loss `-J` (logits, means, log-stds).
