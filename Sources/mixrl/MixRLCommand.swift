@@ -83,10 +83,12 @@ enum ExitStatus {
         switch error {
         case let code as ExitCode:
             exit(code.rawValue)
-        case is CleanExit:
-            MixRLCommand.exit(withError: error)
         case let validation as ValidationError:
             fail(usage: validation.message, command: command)
+        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
+            // ArgumentParser's own requests and errors, raised by its built-in commands
+            // (`mixrl help train`, `--help`): help text and exit 0, or a parse error.
+            exitAfterParsing(error)
         default:
             let path = commandPath(command).joined(separator: " ")
             FileHandle.standardError.write(Data("\(path): error: \(SystemErrorText.reason(error, operatingOn: ""))\n".utf8))

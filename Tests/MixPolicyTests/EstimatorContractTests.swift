@@ -108,7 +108,7 @@ import Testing
 
     /// K = 1 is exactly SAC's squashed Gaussian: two heads of width d, and the log-density
     /// of `N(mu, sigma)` minus `log(scale (1 - tanh^2 u))`.
-    @Test func oneComponentIsSACsSquashedGaussian() {
+    @Test func oneComponentIsSACsSquashedGaussian() throws {
         var rng = RandomStream(seed: 4)
         let p = try MixturePolicyNetwork<Double>(stateSize: 3, actionDimension: 2, hiddenSizes: [16],
                                              squash: try TanhSquash(scale: [2, 1], bias: [0, 0.5]), using: &rng)

@@ -18,9 +18,10 @@ import Testing
         init(componentCount: Int, seed: UInt64) {
             var rng = RandomStream(seed: seed)
             // tanh activations keep every function smooth (no ReLU kinks for the differences to straddle).
-            policy = try MixturePolicyNetwork(stateSize: 3, actionDimension: 2, componentCount: componentCount,
-                                          hiddenSizes: [8], activation: .tanh,
-                                          squash: try TanhSquash(scale: [1.5, 0.5], bias: [0.2, -0.1]), using: &rng)
+            // Valid sizes and scales: the initializer cannot throw here.
+            policy = try! MixturePolicyNetwork(stateSize: 3, actionDimension: 2, componentCount: componentCount,
+                                               hiddenSizes: [8], activation: .tanh,
+                                               squash: try TanhSquash(scale: [1.5, 0.5], bias: [0.2, -0.1]), using: &rng)
             critic = MLP(inputSize: 5, hiddenSizes: [8], outputSize: 1, activation: .tanh, using: &rng)
             states = .randomNormal(Shape(4, 3), using: &rng)
         }

@@ -91,7 +91,7 @@ import Testing
         #expect(SquashedMixtureMass.normalProbability(from: 1, to: 1) == 0)
     }
 
-    @Test func theDistributionOnATapeReadsItsOwnRow() {
+    @Test func theDistributionOnATapeReadsItsOwnRow() throws {
         // Two states; the mass is read from the second state's parameters.
         let tape = Tape<Double>()
         let means = tape.input(Tensor(shape: Shape(2, 2), scalars: [0.0, 0.0, atanh(0.5), atanh(-0.5)]))

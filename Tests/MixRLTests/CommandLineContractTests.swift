@@ -56,7 +56,7 @@ import Testing
     /// Usage errors exit 2 and end with the usage of the subcommand that rejected them,
     /// whether ArgumentParser or the subcommand's `run()` found the problem.
     @Test(arguments: [
-        (["train", "--bogus-flag"], "Usage: mixrl train", "--bogus-flag"),
+        (["train", "--out", "unused", "--bogus-flag"], "Usage: mixrl train", "--bogus-flag"),
         (["train", "--out", "unused", "--components", "0"], "Usage: mixrl train", "components: must be at least 1"),
         (["train", "--out", "unused", "--threads", "0"], "Usage: mixrl train", "--threads must be at least 1"),
         (["train", "--out", "unused", "--policy", "gaussian", "--estimator", "mrp"], "Usage: mixrl train", "mrp needs policy mixture"),
@@ -101,7 +101,7 @@ import Testing
         let r = try Self.mixrl(["train", "--out", out, "--steps", "10"])
         #expect(r.status == 1, "\(r.standardError)")
         #expect(r.standardError.contains(out), "\(r.standardError)")
-        #expect(r.standardError.contains("Not a directory"), "\(r.standardError)")
+        #expect(r.standardError.contains("a-file is not a directory (Not a directory)"), "\(r.standardError)")
         for dump in ["Error Domain", "NSCocoaErrorDomain", "UserInfo", "NSUnderlyingError"] {
             #expect(!r.standardError.contains(dump), "\(r.standardError)")
         }
@@ -116,8 +116,13 @@ import Testing
         #expect(r.status == 2)
         #expect(r.standardError.contains(missing) && r.standardError.contains("No such file or directory"), "\(r.standardError)")
         #expect(!r.standardError.contains("Error Domain"), "\(r.standardError)")
+        // A complete configuration with one value of the wrong type.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(TrainingConfiguration())) as? [String: Any])
+        object["steps"] = "many"
         let broken = folder.appendingPathComponent("broken.json")
-        try Data(#"{"steps": "many"}"#.utf8).write(to: broken)
+        try JSONSerialization.data(withJSONObject: object).write(to: broken)
         let typed = try Self.mixrl(["train", "--config", broken.path, "--out", folder.appendingPathComponent("run").path])
         #expect(typed.status == 2)
         #expect(typed.standardError.contains("$.steps: expected an integer"), "\(typed.standardError)")

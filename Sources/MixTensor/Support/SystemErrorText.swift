@@ -23,6 +23,7 @@ package enum SystemErrorText {
             return posixReason(Int32(underlying.code))
         }
         if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String, !detail.isEmpty { return detail }
+        if let path = ns.userInfo[NSFilePathErrorKey] as? String, let diagnosis = diagnose(path: path) { return diagnosis }
         switch CocoaError.Code(rawValue: ns.code) {
         case .fileNoSuchFile, .fileReadNoSuchFile: return posixReason(ENOENT)
         case .fileReadNoPermission, .fileWriteNoPermission: return posixReason(EACCES)
@@ -33,8 +34,28 @@ package enum SystemErrorText {
         case .fileReadCorruptFile, .propertyListReadCorrupt: return "the content is malformed"
         default:
             let text = ns.localizedDescription
-            return text.contains("Error Domain=") ? "error \(ns.code)" : text
+            return text.contains("Domain") ? "the operation failed (Foundation error \(ns.code))" : text
         }
+    }
+
+    /// Why an operation on `path` cannot succeed, found by looking at the file system when
+    /// Foundation did not say (it reports some failures, such as a file where a folder was
+    /// expected, only as "error 512"): the nearest existing ancestor is not a folder, or is
+    /// not writable and searchable. nil when nothing explains it.
+    static func diagnose(path: String) -> String? {
+        var ancestor = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        while !ancestor.isEmpty && lstat(ancestor, &info) != 0 {
+            if errno != ENOENT { return posixReason(errno) }
+            let parent = (ancestor as NSString).deletingLastPathComponent
+            if parent == ancestor { return nil }
+            ancestor = parent
+        }
+        guard !ancestor.isEmpty else { return nil }
+        if (info.st_mode & S_IFMT) == S_IFLNK, stat(ancestor, &info) != 0 { return posixReason(errno) }
+        if (info.st_mode & S_IFMT) != S_IFDIR { return "\(ancestor) is not a directory (\(posixReason(ENOTDIR)))" }
+        if access(ancestor, W_OK | X_OK) != 0 { return "\(ancestor): \(posixReason(errno))" }
+        return nil
     }
 
     /// `reason(error)`, prefixed by the path Foundation reports for a file error when it
