@@ -97,7 +97,7 @@ package struct SweepFolder: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do { return try encoder.encode(value) + Data("\n".utf8) }
-        catch { throw SweepError("cannot encode \(T.self): \(error)") }
+        catch { throw SweepError("cannot encode \(T.self): \(SystemErrorText.reason(error))") }
     }
 
     func writeIfChanged(_ data: Data, to url: URL) throws(SweepError) {
