@@ -9,7 +9,7 @@ public enum PolicyKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// Which built-in gradient estimator trains the actor, by its name in
-/// ``EstimatorRegistry`` (see docs/estimators.md): `rp`, `mrp`, `lr`, `hybrid`, `gumbel`.
+/// ``/MixPolicy/EstimatorRegistry`` (see docs/estimators.md): `rp`, `mrp`, `lr`, `hybrid`, `gumbel`.
 /// Decoding or parsing a name the registry does not know fails.
 public struct EstimatorKind: RawRepresentable, Codable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// The registered name.

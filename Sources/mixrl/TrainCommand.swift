@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     var env: String?
     @Option(help: "gaussian or mixture.") var policy: PolicyKind?
     @Option(parsing: .unconditional, help: "Mixture components K (default 5 for a mixture).") var components: Int?
-    @Option(help: "rp, mrp, lr, hybrid or gumbel (default rp for gaussian, mrp for mixture).") var estimator: EstimatorKind?
+    @Option(help: "A built-in gradient estimator (default rp for gaussian, mrp for mixture; docs/estimators.md).") var estimator: EstimatorKind?
     @Option(parsing: .unconditional, help: "Samples per component (MRP, default 1) or per state (LR and hybrid, default max(K, 2): equal critic cost with MRP).") var samples: Int?
     @Option(help: "Baseline for LR and hybrid: leave-one-out (default) or none.") var baseline: Baseline?
     @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64?
