@@ -8,18 +8,43 @@ public enum PolicyKind: String, Codable, Sendable, CaseIterable {
     case mixture
 }
 
-/// Which gradient estimator trains the actor (see docs/estimators.md).
-public enum EstimatorKind: String, Codable, Sendable, CaseIterable {
+/// Which built-in gradient estimator trains the actor, by its name in
+/// ``/MixPolicy/EstimatorRegistry`` (see docs/estimators.md): `rp`, `mrp`, `lr`, `hybrid`, `gumbel`.
+/// Decoding or parsing a name the registry does not know fails.
+public struct EstimatorKind: RawRepresentable, Codable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The registered name.
+    public let rawValue: String
+
+    /// The estimator registered as `rawValue`, or nil.
+    public init?(rawValue: String) {
+        guard EstimatorRegistry.named(rawValue) != nil else { return nil }
+        self.rawValue = rawValue
+    }
+
+    private init(registered name: String) { rawValue = name }
+
+    /// Every registered estimator, in the registry's order.
+    public static var allCases: [EstimatorKind] { EstimatorRegistry.builtIn.map { EstimatorKind(registered: $0.name) } }
+
     /// Reparameterization through one sample (Gaussian policies).
-    case rp
+    public static let rp = EstimatorKind(registered: RPEstimator.registration.name)
     /// Marginalized reparameterization: one reparameterized sample per component, weighted exactly.
-    case mrp
+    public static let mrp = EstimatorKind(registered: MRPEstimator.registration.name)
     /// Likelihood ratio (score function).
-    case lr
+    public static let lr = EstimatorKind(registered: LREstimator.registration.name)
     /// Reparameterization inside the sampled component, likelihood ratio for the weights.
-    case hybrid
+    public static let hybrid = EstimatorKind(registered: HybridEstimator.registration.name)
     /// Gumbel-softmax relaxation of the component choice (biased).
-    case gumbel
+    public static let gumbel = EstimatorKind(registered: GumbelSoftmaxEstimator.registration.name)
+
+    /// The registry's entry: how to make it, what it trains, its bias and cost.
+    public var registration: EstimatorRegistration {
+        // Every value was checked against the registry when it was made.
+        EstimatorRegistry.named(rawValue) ?? RPEstimator.registration
+    }
+
+    /// The name.
+    public var description: String { rawValue }
 }
 
 /// How evaluation episodes choose actions.
@@ -130,19 +155,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// ``samples`` if set, else the estimator's fair default (see ``samples``).
     public var resolvedSamples: Int {
         if let samples { return samples }
-        switch estimator {
-        case .lr, .hybrid: return max(components, 2)
-        case .rp, .mrp, .gumbel: return 1
-        }
+        return estimator.registration.defaultSamples(componentCount: components)
     }
 
     /// ``baseline`` if set, else leave-one-out for LR and hybrid and none for the others.
     public var resolvedBaseline: Baseline {
         if let baseline { return baseline }
-        switch estimator {
-        case .lr, .hybrid: return .leaveOneOut
-        case .rp, .mrp, .gumbel: return .none
-        }
+        return estimator.registration.defaultBaseline
     }
 
     /// The configuration with ``samples`` and ``baseline`` made explicit, as a run records
@@ -203,20 +222,25 @@ extension TrainingConfiguration {
         }
         check(policy != .gaussian || components == 1, "components",
               "a gaussian policy has exactly one component, found \(components) (use policy mixture for K > 1)")
-        switch customEstimator == nil ? estimator : nil {
-        case nil:
+        if customEstimator != nil {
             check(!(customEstimator ?? "").isEmpty, "custom_estimator", "must name the custom estimator, found an empty string")
-        case .mrp, .hybrid, .gumbel:
-            check(policy == .mixture && components >= 2, "estimator",
-                  "\(estimator.rawValue) needs policy mixture with components >= 2, found policy \(policy.rawValue) with components \(components)")
-        case .rp:
-            check(components == 1, "estimator",
-                  "rp reparameterizes a single Gaussian and cannot sample a mixture's component (components \(components)); use mrp, lr, hybrid or gumbel")
-        case .lr:
-            break
+        } else {
+            let registration = estimator.registration
+            let fitting = EstimatorRegistry.builtIn.filter { $0.applicability.admits(componentCount: components, isMixture: policy == .mixture) }
+                .map(\.name).joined(separator: ", ")
+            switch registration.applicability {
+            case .mixture:
+                check(registration.applicability.admits(componentCount: components, isMixture: policy == .mixture), "estimator",
+                      "\(estimator.rawValue) needs policy mixture with components >= 2, found policy \(policy.rawValue) with components \(components)")
+            case .gaussian:
+                check(registration.applicability.admits(componentCount: components, isMixture: policy == .mixture), "estimator",
+                      "\(estimator.rawValue) reparameterizes a single Gaussian and cannot sample a mixture's component (components \(components)); use \(fitting)")
+            case .any:
+                break
+            }
         }
         let samples = resolvedSamples, baseline = resolvedBaseline
-        check(customEstimator != nil || baseline == .none || ((estimator == .lr || estimator == .hybrid) && samples >= 2), "baseline",
+        check(customEstimator != nil || baseline == .none || (estimator.registration.takesBaseline && samples >= 2), "baseline",
               self.baseline == nil
                 ? "leave-one-out (the default baseline of \(estimator.rawValue)) needs samples >= 2, found samples \(samples); set baseline none to train without a baseline"
                 : "leave-one-out needs estimator lr or hybrid with samples >= 2, found estimator \(estimator.rawValue) with samples \(samples)")

@@ -88,6 +88,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--dry-run shows the configuration of a new run; a run folder's configuration is its config.json")
         }
         if resume == nil && out == nil && !dryRun { throw ValidationError("--out DIR is required (the run folder to create)") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     /// The configuration from the preset or --config, then the flags, then --set.
@@ -98,10 +99,10 @@ struct TrainCommand: ParsableCommand {
             decoder.keyDecodingStrategy = .convertFromSnakeCase
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: config)) }
-            catch { throw ValidationError("--config \(config): cannot read the file (\(error.localizedDescription))") }
+            catch { throw ValidationError("--config \(config): cannot read the file (\(SystemErrorText.reason(error, operatingOn: config)))") }
             do { c = try decoder.decode(TrainingConfiguration.self, from: data) }
             catch let problem as ConfigurationProblem { throw ValidationError("--config \(config): \(problem)") }
-            catch { throw ValidationError("--config \(config): not a JSON object of options (as a run's config.json holds them)") }
+            catch { throw ValidationError("--config \(config): not a readable configuration (\(SystemErrorText.reason(error, operatingOn: config)))") }
         } else {
             c = .preset(for: env ?? "Pendulum-v1")
         }
@@ -135,10 +136,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard threads >= 1 else {
-            FileHandle.standardError.write(Data("mixrl train: --threads must be at least 1, got \(threads)\n".utf8))
-            throw ExitCode(1)
-        }
         if dryRun {
             print(try resolvedConfiguration().resolvedListing)
             return
@@ -153,8 +150,10 @@ struct TrainCommand: ParsableCommand {
                                             runDirectory: URL(fileURLWithPath: out ?? "run"))
             }
         } catch let error as TrainingError {
-            FileHandle.standardError.write(Data("mixrl train: \(error)\n".utf8))
-            throw ExitCode(1)
+            // A value the run cannot start with is a usage error (exit 2, with the usage line).
+            if error.isRejectedInput { throw ValidationError(error.description) }
+            FileHandle.standardError.write(Data("mixrl train: error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.failure)
         }
         trainer.agent.parallelism = SACAgent.Parallelism(kind: .critics, threads: threads)
         let display = ProgressLine(plain: plain)
@@ -189,8 +188,8 @@ struct TrainCommand: ParsableCommand {
             }
         } catch let error as TrainingError {
             trainer.recordFailure(error)
-            display.finish("mixrl train: \(error)")
-            throw ExitCode(1)
+            display.finish("mixrl train: error: \(error)")
+            throw ExitCode(ExitStatus.failure)
         }
     }
 }

@@ -113,7 +113,7 @@ public final class Trainer {
             try AtomicFile.write(encodeConfiguration(configuration), to: configURL)
         } catch {
             undo()
-            throw .runFolder(path: runDirectory.path, reason: "cannot create: \(error)")
+            throw .runFolder(path: runDirectory.path, reason: "cannot create it: \(SystemErrorText.reason(error, operatingOn: runDirectory.path))")
         }
         do {
             return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
@@ -159,7 +159,7 @@ public final class Trainer {
             }
             configuration.steps = steps
             do { try AtomicFile.write(encodeConfiguration(configuration), to: runDirectory.appendingPathComponent("config.json")) }
-            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(error)") }
+            catch { throw .runFolder(path: runDirectory.path, reason: "cannot extend the run's config.json: \(SystemErrorText.reason(error))") }
         }
         return try Trainer(configuration: configuration, runDirectory: runDirectory, registry: registry,
                            environmentOptions: environmentOptions, estimator: estimator, resume: true)
@@ -172,7 +172,7 @@ public final class Trainer {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do { return try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: url)) }
         catch let problem as ConfigurationProblem { throw .runFolder(path: runDirectory.path, reason: "config.json: \(problem)") }
-        catch { throw .runFolder(path: runDirectory.path, reason: "no readable config.json (\(error.localizedDescription))") }
+        catch { throw .runFolder(path: runDirectory.path, reason: "no readable config.json (\(SystemErrorText.reason(error)))") }
     }
 
     static func encodeConfiguration(_ c: TrainingConfiguration) -> String {
@@ -239,7 +239,7 @@ public final class Trainer {
                      try TensorBoardMetricsSink(directory: runDirectory)]
             evaluationFile = try AppendFile(url: evaluationURL, header: columns.joined(separator: ",") + "\n")
         } catch {
-            throw .runFolder(path: runDirectory.path, reason: "cannot open the metric files: \(error)")
+            throw .runFolder(path: runDirectory.path, reason: "cannot open the metric files: \(SystemErrorText.reason(error))")
         }
         try startEpisode(replaying: state.episodeActions)
         stepsAtStart = state.step
@@ -393,7 +393,7 @@ public final class Trainer {
 
     func record(_ events: [MetricEvent]) throws(TrainingError) {
         do { for s in sinks { try s.record(events) } }
-        catch { throw .runFolder(path: runDirectory.path, reason: "cannot write metrics: \(error)") }
+        catch { throw .runFolder(path: runDirectory.path, reason: "cannot write metrics: \(SystemErrorText.reason(error))") }
     }
 
     /// Evaluates `evalEpisodes` episodes with the deterministic action of `evalMode`, then
@@ -477,7 +477,7 @@ public final class Trainer {
         do {
             for s in sinks { try s.flush() }
             try evaluationFile.flush()
-        } catch { throw .runFolder(path: runDirectory.path, reason: "cannot flush metrics: \(error)") }
+        } catch { throw .runFolder(path: runDirectory.path, reason: "cannot flush metrics: \(SystemErrorText.reason(error))") }
         var sizes: [String: UInt64] = [:]
         for name in Trainer.metricFiles + Trainer.eventFiles(in: runDirectory) {
             let attributes = try? FileManager.default.attributesOfItem(atPath: runDirectory.appendingPathComponent(name).path)
@@ -498,7 +498,7 @@ public final class Trainer {
     func writeStatus(_ status: TrainingStatus.State) throws(TrainingError) {
         let record = TrainingStatus(state: status, step: state.step, finalReturn: state.lastEvaluationReturn, error: nil)
         do { try AtomicFile.write(record.encoded(), to: runDirectory.appendingPathComponent("status.json")) }
-        catch { throw .runFolder(path: runDirectory.path, reason: "\(error)") }
+        catch { throw .runFolder(path: runDirectory.path, reason: SystemErrorText.reason(error)) }
     }
 
     /// Records a failure in `status.json` (best effort: the run is already failing).
