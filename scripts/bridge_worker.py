@@ -14,6 +14,7 @@ stdout descriptor, and descriptor 1 is pointed at stderr before any library is i
 """
 
 import argparse
+import difflib
 import importlib
 import json
 import os
@@ -41,6 +42,12 @@ class BridgeError(Exception):
     def __init__(self, kind, message, install=None):
         super().__init__(message)
         self.kind, self.message, self.install = kind, message, install
+
+
+def did_you_mean(word, known):
+    """"; did you mean 'x'?" for the known id closest to a misspelt one, or ""."""
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def missing_package(exc, what=None):
@@ -134,7 +141,13 @@ class GymSuite:
         try:
             self.envs = [gym.make(env_id) for _ in range(copies)]
         except gym.error.Error as exc:
-            raise BridgeError("bad_id", str(exc))
+            message = str(exc)
+            if env_id.lower().startswith("myo") and not any(m.split(".")[0] == "myosuite" for m in imports):
+                # MyoSuite registers its ids with Gymnasium only when it is imported.
+                message += (" MyoSuite environments exist only once myosuite is imported:"
+                            " add --env-import myosuite (environment_imports = [\"myosuite\"] in a"
+                            " configuration or sweep spec).")
+            raise BridgeError("bad_id", message)
         except ImportError as exc:
             raise missing_package(exc)
         env = self.envs[0]
@@ -176,7 +189,7 @@ class MetaWorldSuite(GymSuite):
             raise missing_package(exc)
         known = sorted(metaworld.ALL_V3_ENVIRONMENTS.keys())
         if task not in known:
-            raise BridgeError("bad_id", f"'{task}' is not a Meta-World v3 task; known: {', '.join(known)}")
+            raise BridgeError("bad_id", f"'{task}' is not a Meta-World v3 task{did_you_mean(task, known)}; known: {', '.join(known)}")
         self.envs = [gym.make("Meta-World/MT1", env_name=task, seed=benchmark_seed) for _ in range(copies)]
         env = self.envs[0]
         self.observation_bounds = box_bounds(env.observation_space, "observation")
@@ -208,8 +221,9 @@ class DMCSuite:
             raise missing_package(exc)
         domain, sep, task = spec.partition("-")
         if not sep or (domain, task) not in suite.ALL_TASKS:
-            known = ", ".join(f"{d}-{t}" for d, t in suite.ALL_TASKS)
-            raise BridgeError("bad_id", f"'{spec}' is not a DeepMind Control Suite task (dmc:DOMAIN-TASK); known: {known}")
+            tasks = [f"{d}-{t}" for d, t in suite.ALL_TASKS]
+            raise BridgeError("bad_id", f"'{spec}' is not a DeepMind Control Suite task (dmc:DOMAIN-TASK)"
+                              f"{did_you_mean(spec, tasks)}; known: {', '.join(tasks)}")
         self.envs = [suite.load(domain, task) for _ in range(copies)]
         env = self.envs[0]
         obs_spec = env.observation_spec()

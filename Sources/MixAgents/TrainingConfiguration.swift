@@ -8,18 +8,43 @@ public enum PolicyKind: String, Codable, Sendable, CaseIterable {
     case mixture
 }
 
-/// Which gradient estimator trains the actor (see docs/estimators.md).
-public enum EstimatorKind: String, Codable, Sendable, CaseIterable {
+/// Which built-in gradient estimator trains the actor, by its name in
+/// ``/MixPolicy/EstimatorRegistry`` (see docs/estimators.md): `rp`, `mrp`, `lr`, `hybrid`, `gumbel`.
+/// Decoding or parsing a name the registry does not know fails.
+public struct EstimatorKind: RawRepresentable, Codable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The registered name.
+    public let rawValue: String
+
+    /// The estimator registered as `rawValue`, or nil.
+    public init?(rawValue: String) {
+        guard EstimatorRegistry.named(rawValue) != nil else { return nil }
+        self.rawValue = rawValue
+    }
+
+    private init(registered name: String) { rawValue = name }
+
+    /// Every registered estimator, in the registry's order.
+    public static var allCases: [EstimatorKind] { EstimatorRegistry.builtIn.map { EstimatorKind(registered: $0.name) } }
+
     /// Reparameterization through one sample (Gaussian policies).
-    case rp
+    public static let rp = EstimatorKind(registered: RPEstimator.registration.name)
     /// Marginalized reparameterization: one reparameterized sample per component, weighted exactly.
-    case mrp
+    public static let mrp = EstimatorKind(registered: MRPEstimator.registration.name)
     /// Likelihood ratio (score function).
-    case lr
+    public static let lr = EstimatorKind(registered: LREstimator.registration.name)
     /// Reparameterization inside the sampled component, likelihood ratio for the weights.
-    case hybrid
+    public static let hybrid = EstimatorKind(registered: HybridEstimator.registration.name)
     /// Gumbel-softmax relaxation of the component choice (biased).
-    case gumbel
+    public static let gumbel = EstimatorKind(registered: GumbelSoftmaxEstimator.registration.name)
+
+    /// The registry's entry: how to make it, what it trains, its bias and cost.
+    public var registration: EstimatorRegistration {
+        // Every value was checked against the registry when it was made.
+        EstimatorRegistry.named(rawValue) ?? RPEstimator.registration
+    }
+
+    /// The name.
+    public var description: String { rawValue }
 }
 
 /// How evaluation episodes choose actions.
@@ -37,8 +62,10 @@ public enum EvaluationMode: String, Codable, Sendable, CaseIterable {
 /// Everything that determines a training run. Encoded as JSON (snake_case keys) into
 /// each run's `config.json`; sweeps produce it, `mixrl train --config` reads it.
 ///
-/// Defaults are those of docs/architecture.md (the SAC paper and its common implementations);
-/// ``preset(for:)`` gives per-environment overrides.
+/// Every option, its default and its per-environment presets are listed in
+/// docs/configuration.md (defaults of the SAC paper and its common implementations);
+/// ``preset(for:)`` applies the presets. Keys missing from a `config.json` take their
+/// defaults; unknown keys and values of the wrong type are errors naming the key.
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Environment identifier (`Pendulum-v1`, `gym:HalfCheetah-v5`, `dmc:cheetah-run`, ...).
     public var environment: String = "Pendulum-v1"
@@ -117,29 +144,24 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// the run needs an estimator with the same description.
     public var customEstimator: String? = nil
     /// Log the means of the update statistics (`alpha`, `critic_loss`, `entropy`, ...)
-    /// every N environment steps; nil means every 1000. (Optional so that configurations
-    /// written before it existed keep their meaning and their sweep run ids.)
+    /// every N environment steps; nil means the default cadence, every 100 steps
+    /// (``resolvedLogEvery``). (Optional so that configurations written before it existed
+    /// keep their sweep run ids.)
     public var logEvery: Int? = nil
 
-    /// The defaults of docs/architecture.md (a Gaussian SAC on Pendulum-v1 with RP).
+    /// The defaults of docs/configuration.md (a Gaussian SAC on Pendulum-v1 with RP).
     public init() {}
 
     /// ``samples`` if set, else the estimator's fair default (see ``samples``).
     public var resolvedSamples: Int {
         if let samples { return samples }
-        switch estimator {
-        case .lr, .hybrid: return max(components, 2)
-        case .rp, .mrp, .gumbel: return 1
-        }
+        return estimator.registration.defaultSamples(componentCount: components)
     }
 
     /// ``baseline`` if set, else leave-one-out for LR and hybrid and none for the others.
     public var resolvedBaseline: Baseline {
         if let baseline { return baseline }
-        switch estimator {
-        case .lr, .hybrid: return .leaveOneOut
-        case .rp, .mrp, .gumbel: return .none
-        }
+        return estimator.registration.defaultBaseline
     }
 
     /// The configuration with ``samples`` and ``baseline`` made explicit, as a run records
@@ -155,37 +177,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The defaults with the overrides known to work for `environment`
     /// (Pendulum-v1 learns in 20k steps with learning rate 1e-3; the bandits in 3k pulls
-    /// with 64x64 networks and learning rate 3e-3).
+    /// with 64x64 networks and learning rate 3e-3). The presets are listed in
+    /// docs/configuration.md.
     public static func preset(for environment: String) -> TrainingConfiguration {
         var c = TrainingConfiguration()
         c.environment = environment
-        switch environment {
-        case "Pendulum-v1":
-            c.steps = 20_000
-            c.randomSteps = 1_000
-            c.actorLearningRate = 1e-3
-            c.criticLearningRate = 1e-3
-            c.temperatureLearningRate = 1e-3
-            c.evalEvery = 2_000
-            c.checkpointEvery = 5_000
-        case "MountainCarContinuous-v0":
-            c.steps = 50_000
-            c.evalEvery = 5_000
-        case "BimodalBandit-v0", "AsymmetricBimodalBandit-v0", "StochasticBimodalBandit-v0":
-            // One-step episodes: the critic only has to fit r(a), so a few thousand pulls
-            // with small networks and a larger learning rate learn in seconds.
-            c.steps = 3_000
-            c.randomSteps = 200
-            c.batchSize = 64
-            c.hiddenSizes = [64, 64]
-            c.actorLearningRate = 3e-3
-            c.criticLearningRate = 3e-3
-            c.temperatureLearningRate = 3e-3
-            c.evalEvery = 500
-            c.evalEpisodes = 100
-            c.checkpointEvery = 1_000
-        default:
-            break
+        guard let family = EnvironmentFamily.of(environment) else { return c }
+        for option in TrainingOptions.all {
+            if let preset = option.presets.first(where: { $0.family == family }) { option.set(preset.value, in: &c) }
         }
         return c
     }
@@ -213,57 +212,38 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
 
 extension TrainingConfiguration {
     /// Every rule the configuration breaks, in a fixed order; empty when it can run.
-    /// Combinations: a Gaussian policy has one component; MRP, hybrid and Gumbel need a
-    /// mixture with at least two components; RP cannot sample a mixture's component.
+    /// First each option's own range (docs/configuration.md), then the combinations: a
+    /// Gaussian policy has one component; MRP, hybrid and Gumbel need a mixture with at
+    /// least two components; RP cannot sample a mixture's component.
     public var problems: [ConfigurationProblem] {
-        var p: [ConfigurationProblem] = []
+        var p = TrainingOptions.all.compactMap { $0.problem(in: self) }
         func check(_ ok: Bool, _ key: String, _ message: @autoclosure () -> String) {
             if !ok { p.append(ConfigurationProblem(key: key, message: message())) }
         }
-        check(!environment.isEmpty, "environment", "must name an environment")
-        check(components >= 1, "components", "must be at least 1, found \(components)")
         check(policy != .gaussian || components == 1, "components",
               "a gaussian policy has exactly one component, found \(components) (use policy mixture for K > 1)")
-        switch customEstimator == nil ? estimator : nil {
-        case nil:
+        if customEstimator != nil {
             check(!(customEstimator ?? "").isEmpty, "custom_estimator", "must name the custom estimator, found an empty string")
-        case .mrp, .hybrid, .gumbel:
-            check(policy == .mixture && components >= 2, "estimator",
-                  "\(estimator.rawValue) needs policy mixture with components >= 2, found policy \(policy.rawValue) with components \(components)")
-        case .rp:
-            check(components == 1, "estimator",
-                  "rp reparameterizes a single Gaussian and cannot sample a mixture's component (components \(components)); use mrp, lr, hybrid or gumbel")
-        case .lr:
-            break
+        } else {
+            let registration = estimator.registration
+            let fitting = EstimatorRegistry.builtIn.filter { $0.applicability.admits(componentCount: components, isMixture: policy == .mixture) }
+                .map(\.name).joined(separator: ", ")
+            switch registration.applicability {
+            case .mixture:
+                check(registration.applicability.admits(componentCount: components, isMixture: policy == .mixture), "estimator",
+                      "\(estimator.rawValue) needs policy mixture with components >= 2, found policy \(policy.rawValue) with components \(components)")
+            case .gaussian:
+                check(registration.applicability.admits(componentCount: components, isMixture: policy == .mixture), "estimator",
+                      "\(estimator.rawValue) reparameterizes a single Gaussian and cannot sample a mixture's component (components \(components)); use \(fitting)")
+            case .any:
+                break
+            }
         }
         let samples = resolvedSamples, baseline = resolvedBaseline
-        check(samples >= 1, "samples", "must be at least 1, found \(samples)")
-        check(customEstimator != nil || baseline == .none || ((estimator == .lr || estimator == .hybrid) && samples >= 2), "baseline",
+        check(customEstimator != nil || baseline == .none || (estimator.registration.takesBaseline && samples >= 2), "baseline",
               self.baseline == nil
                 ? "leave-one-out (the default baseline of \(estimator.rawValue)) needs samples >= 2, found samples \(samples); set baseline none to train without a baseline"
                 : "leave-one-out needs estimator lr or hybrid with samples >= 2, found estimator \(estimator.rawValue) with samples \(samples)")
-        check(gumbelTemperature > 0 && gumbelTemperature.isFinite, "gumbel_temperature", "must be a positive number, found \(gumbelTemperature)")
-        check(steps >= 1, "steps", "must be at least 1, found \(steps)")
-        check(randomSteps >= 0, "random_steps", "must not be negative, found \(randomSteps)")
-        check(updatesPerStep >= 1, "updates_per_step", "must be at least 1, found \(updatesPerStep)")
-        check(policyDelay >= 1, "policy_delay", "must be at least 1, found \(policyDelay)")
-        check(batchSize >= 1, "batch_size", "must be at least 1, found \(batchSize)")
-        check(replayCapacity >= batchSize, "replay_capacity", "must hold at least one batch (\(batchSize)), found \(replayCapacity)")
-        check(!hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 >= 1 }, "hidden_sizes", "must list at least one layer width, each at least 1, found \(hiddenSizes)")
-        for (key, rate) in [("actor_learning_rate", actorLearningRate), ("critic_learning_rate", criticLearningRate),
-                            ("temperature_learning_rate", temperatureLearningRate)] {
-            check(rate > 0 && rate.isFinite, key, "must be a positive number, found \(rate)")
-        }
-        check(gamma >= 0 && gamma <= 1, "gamma", "must be in [0, 1], found \(gamma)")
-        check(tau > 0 && tau <= 1, "tau", "must be in (0, 1], found \(tau)")
-        check(initialTemperature > 0 && initialTemperature.isFinite, "initial_temperature", "must be a positive number, found \(initialTemperature)")
-        check(targetEntropy?.isFinite ?? true, "target_entropy", "must be finite")
-        check(logStdMin < logStdMax, "log_std_min", "must be below log_std_max (\(logStdMax)), found \(logStdMin)")
-        check(gradientClipNorm.map { $0 > 0 } ?? true, "gradient_clip_norm", "must be positive when set, found \(gradientClipNorm ?? 0)")
-        check(evalEvery >= 0, "eval_every", "must not be negative (0: evaluate only at the end), found \(evalEvery)")
-        check(evalEpisodes >= 1, "eval_episodes", "must be at least 1, found \(evalEpisodes)")
-        check(checkpointEvery >= 1, "checkpoint_every", "must be at least 1, found \(checkpointEvery)")
-        check((logEvery ?? 1) >= 1, "log_every", "must be at least 1 when set, found \(logEvery ?? 0)")
         return p
     }
 

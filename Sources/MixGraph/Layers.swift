@@ -90,7 +90,12 @@ public final class Linear<Scalar: TensorScalar> {
     /// Records `x Wᵀ + b` on `tape` (binding the parameters; `frozen` binds them as
     /// constants). One gemm forward, up to two backward.
     public func callAsFunction(_ x: Variable, on tape: Tape<Scalar>, frozen: Bool = false) -> Variable {
-        tape.linear(x, weight: tape.bind(weight, frozen: frozen), bias: bias.map { tape.bind($0, frozen: frozen) })
+        callAsFunction(x, on: tape, frozen: frozen, relu: false)
+    }
+
+    /// The layer followed by ReLU when `relu`, recorded as one node.
+    func callAsFunction(_ x: Variable, on tape: Tape<Scalar>, frozen: Bool, relu: Bool) -> Variable {
+        tape.linear(x, weight: tape.bind(weight, frozen: frozen), bias: bias.map { tape.bind($0, frozen: frozen) }, relu: relu)
     }
 
     /// An independent layer with copies of the parameter values.
@@ -154,8 +159,10 @@ public final class MLP<Scalar: TensorScalar> {
     public func callAsFunction(_ x: Variable, on tape: Tape<Scalar>, frozen: Bool = false) -> Variable {
         var h = x
         for k in layers.indices {
-            h = layers[k](h, on: tape, frozen: frozen)
-            h = (k == layers.count - 1 ? outputActivation : activation).apply(h, on: tape)
+            let a = k == layers.count - 1 ? outputActivation : activation
+            // ReLU is fused into its layer's node (one pass for bias and activation).
+            h = layers[k](h, on: tape, frozen: frozen, relu: a == .relu)
+            if a != .relu { h = a.apply(h, on: tape) }
         }
         return h
     }

@@ -1,3 +1,4 @@
+import MixTensor
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -12,7 +13,7 @@ extension SafeTensors {
     public static func read(_ path: String) throws(SafeTensorsError) -> SafeTensorsArchive {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) }
-        catch { throw SafeTensorsError(path: path, problem: .unreadable("\(error)")) }
+        catch { throw SafeTensorsError(path: path, problem: .unreadable(SystemErrorText.reason(error))) }
         return try decode([UInt8](data), path: path)
     }
 
@@ -20,7 +21,7 @@ extension SafeTensors {
     /// crash never leaves a half-written checkpoint.
     package static func write(_ bytes: [UInt8], to path: String) throws(SafeTensorsError) {
         do { try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic) }
-        catch { throw SafeTensorsError(path: path, problem: .unwritable("\(error)")) }
+        catch { throw SafeTensorsError(path: path, problem: .unwritable(SystemErrorText.reason(error))) }
     }
 
     /// Encodes `tensors` and `metadata` and writes them atomically to `path`.

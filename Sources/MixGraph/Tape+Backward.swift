@@ -105,8 +105,10 @@ extension Tape {
                 else { Tensor.batchedMatmul(x, transposed: !transposeA, g, transposed: false, beta: acc ? 1 : 0, into: &d) }
             }
 
-        case let .linear(hasBias):
+        case let .linear(hasBias, relu):
             let x = value(a), w = value(b)
+            // With ReLU, g becomes the gradient of the pre-activation first (in place).
+            if relu { Tensor.maskInPlace(g, wherePositive: nodes[i].value) }
             // y = x Wᵀ + b:  dW = gᵀ x,  db = column sums of g,  dx = g W.
             writeGradient(b) { d, acc in
                 Tensor.matmul(matrix(g), transposed: true, matrix(x), transposed: false, beta: acc ? 1 : 0, into: &d)

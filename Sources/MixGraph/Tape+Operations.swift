@@ -46,6 +46,14 @@ extension Tape {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) -> Variable {
+        linear(x, weight: weight, bias: bias, relu: false)
+    }
+
+    /// ``linear(_:weight:bias:)`` followed by ReLU when `relu`, as one node: the bias and
+    /// the activation are applied in one pass over the product, and the backward pass
+    /// masks the incoming gradient in place. Same values, bit for bit, as the two
+    /// separate operations.
+    func linear(_ x: Variable, weight: Variable, bias: Variable?, relu: Bool) -> Variable {
         let xi = index(x), wi = index(weight), bi = bias.map(index) ?? -1
         let xv = value(xi), wv = value(wi)
         graphRequire(xv.rank >= 2 && wv.rank == 2,
@@ -54,14 +62,10 @@ extension Tape {
         let shape = xv.rank > 2 ? xv.shape.replacing(axis: xv.rank - 1, with: outputs)
                                 : Shape(xv.shape[0], outputs)
         let needs = nodes[xi].requiresGradient || nodes[wi].requiresGradient || (bi >= 0 && nodes[bi].requiresGradient)
-        let i = push(.linear(hasBias: bi >= 0), xi, wi, bi, requiresGradient: needs)
-        if bi >= 0 {
-            let bv = value(bi)
-            Tensor.broadcastRows(bv, to: shape, into: &nodes[i].value)
-            Tensor.matmul(xv, transposed: false, wv, transposed: true, beta: 1, into: &nodes[i].value)
-        } else {
-            Tensor.matmul(xv, transposed: false, wv, transposed: true, into: &nodes[i].value)
-        }
+        let i = push(.linear(hasBias: bi >= 0, relu: relu), xi, wi, bi, requiresGradient: needs)
+        nodes[i].value.prepare(shape: shape)
+        Tensor.matmul(xv, transposed: false, wv, transposed: true, into: &nodes[i].value)
+        if bi >= 0 || relu { nodes[i].value.addRows(bi >= 0 ? value(bi) : nil, relu: relu) }
         return finish(i)
     }
 

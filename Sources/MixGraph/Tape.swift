@@ -22,7 +22,8 @@ enum NodeKind {
     case parameter(slot: Int)
     case matmul(transposeA: Bool, transposeB: Bool)
     case batchedMatmul(transposeA: Bool, transposeB: Bool)
-    case linear(hasBias: Bool)
+    /// `x Wᵀ + b`, with `relu` followed by ReLU in the same node.
+    case linear(hasBias: Bool, relu: Bool)
     case unary(UnaryOp)
     case binary(BinaryOp)
     case reduce(ReductionOp, axis: Int)

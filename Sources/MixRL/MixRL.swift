@@ -5,3 +5,9 @@
 @_exported import MixEnvs
 @_exported import MixAgents
 @_exported import MixExperiments
+
+/// The version of MixRL (semantic versioning), as `mixrl --version` prints it.
+///
+/// It changes with every release; a run does not record it (a run's `config.json` and its
+/// checkpoints carry their own format versions).
+public let mixRLVersion = "0.1.0"

@@ -31,12 +31,9 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
         /// Every product through BLIS; selecting it fails when BLIS is not installed.
         case blis
         /// BLIS where it is installed and measured faster, OpenBLAS elsewhere: on CPUs
-        /// where OpenBLAS uses its AVX2 kernels (`Haswell`, `Zen`), products go to BLIS
-        /// except those with a transposed right operand and an inner dimension of at
-        /// most ``GemmBackend/autoInnerThreshold`` (the forward products of the layers
-        /// fed by observations and actions, where BLIS is several times slower); on
-        /// other CPUs (AVX-512, where OpenBLAS runs these shapes near peak) and without
-        /// BLIS, everything goes to OpenBLAS.
+        /// where OpenBLAS uses its AVX2 kernels (`Haswell`, `Zen`), every product goes
+        /// to BLIS; on other CPUs (AVX-512, where OpenBLAS runs these shapes near peak)
+        /// and without BLIS, everything goes to OpenBLAS.
         case auto
     }
 
@@ -47,10 +44,13 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
         public var description: String
     }
 
-    /// Products with a transposed right operand and an inner dimension up to this size
-    /// stay on OpenBLAS under ``Selection/auto`` (the forward products of the layers fed
-    /// by observations and actions).
-    public static let autoInnerThreshold = 32
+    /// BLIS runs single-precision products with a transposed right operand and an inner
+    /// dimension up to this size (the forward products of the layers fed by observations
+    /// and actions) as plain products on a transposed copy of the right operand: its own
+    /// transposed path is several times slower on these shapes (and OpenBLAS's `Zen`
+    /// kernels are slow where the inner dimension is a multiple of 4). Calls with fewer
+    /// than 16 rows (acting on one state) run as they are.
+    public static let transposedCopyThreshold = 32
 
     /// The selection in force (reading `MIXRL_GEMM` first if nothing was selected yet).
     public static var selection: Selection { GemmDispatch.state().selection }
@@ -81,8 +81,7 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
     }
 
     /// One line naming the selection and what it resolves to on this machine, for
-    /// benchmark headers and run metadata: for example
-    /// `auto: openblas (Zen) for op(B) = Bᵀ with k <= 32, blis 0.9.0 (zen) otherwise`.
+    /// benchmark headers and run metadata: for example `auto: blis 0.9.0 (zen)`.
     public static var summary: String {
         let state = GemmDispatch.state()
         let openblas = "openblas (\(BLAS.coreName))"
@@ -90,7 +89,6 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
         switch state.routing {
         case .openblas: return "\(state.selection.rawValue): \(openblas)"
         case .blis: return "\(state.selection.rawValue): \(blis)"
-        case .byShape: return "\(state.selection.rawValue): \(openblas) for op(B) = Bᵀ with k <= \(autoInnerThreshold), \(blis) otherwise"
         }
     }
 }
@@ -99,7 +97,7 @@ public enum GemmBackend: String, Sendable, CaseIterable, Codable {
 package enum GemmDispatch {
     /// Where products go.
     package enum Routing: UInt8, Sendable {
-        case openblas = 0, blis = 1, byShape = 2
+        case openblas = 0, blis = 1
     }
 
     /// A selection and what it resolved to.
@@ -163,7 +161,6 @@ package enum GemmDispatch {
         switch routing {
         case .openblas: return false
         case .blis: return m > 0 && n > 0 && k > 0
-        case .byShape: return m > 0 && n > 0 && k > 0 && !(transposeB && k <= GemmBackend.autoInnerThreshold)
         }
     }
 
@@ -192,7 +189,7 @@ package enum GemmDispatch {
             return State(selection: selection, routing: .blis)
         case .auto:
             let pays = BLISLibrary.shared != nil && coresWhereBLISPays.contains(BLAS.coreName.lowercased())
-            return State(selection: selection, routing: pays ? .byShape : .openblas)
+            return State(selection: selection, routing: pays ? .blis : .openblas)
         }
     }
 }
@@ -289,6 +286,17 @@ package struct BLISLibrary: @unchecked Sendable {
               alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         var alpha = alpha, beta = beta
+        if transposeB && k <= GemmBackend.transposedCopyThreshold && m >= 16 {
+            // op(B) = Bᵀ with B [n, k]: copy Bᵀ [k, n] and run the plain product.
+            let t = TransposeScratch.buffer(count: k * n)
+            for j in 0..<n {
+                let row = b + j * ldb
+                for i in 0..<k { t[i * n + j] = row[i] }
+            }
+            sgemm(Self.trans(transposeA), Self.trans(false), m, n, k, &alpha,
+                  UnsafeMutablePointer(mutating: a), lda, 1, t, n, 1, &beta, c, ldc, 1)
+            return
+        }
         sgemm(Self.trans(transposeA), Self.trans(transposeB), m, n, k, &alpha,
               UnsafeMutablePointer(mutating: a), lda, 1, UnsafeMutablePointer(mutating: b), ldb, 1,
               &beta, c, ldc, 1)
@@ -303,5 +311,43 @@ package struct BLISLibrary: @unchecked Sendable {
         dgemm(Self.trans(transposeA), Self.trans(transposeB), m, n, k, &alpha,
               UnsafeMutablePointer(mutating: a), lda, 1, UnsafeMutablePointer(mutating: b), ldb, 1,
               &beta, c, ldc, 1)
+    }
+}
+
+/// A growable buffer per thread for the transposed copies of ``BLISLibrary``'s
+/// small-inner-dimension products (threads run products side by side, so each has its
+/// own). It grows to the largest copy needed and is freed when its thread ends.
+final class TransposeScratch {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    private init(capacity: Int) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    nonisolated(unsafe) private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { raw in
+            if let raw { Unmanaged<TransposeScratch>.fromOpaque(raw).release() }
+        }
+        return key
+    }()
+
+    /// The calling thread's buffer, with room for at least `count` scalars.
+    static func buffer(count: Int) -> UnsafeMutablePointer<Float> {
+        if let raw = pthread_getspecific(key) {
+            let scratch = Unmanaged<TransposeScratch>.fromOpaque(raw).takeUnretainedValue()
+            if scratch.capacity >= count { return scratch.pointer }
+            scratch.pointer.deallocate()
+            scratch.capacity = count
+            scratch.pointer = .allocate(capacity: count)
+            return scratch.pointer
+        }
+        let scratch = TransposeScratch(capacity: max(count, 1 << 13))
+        pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
+        return scratch.pointer
     }
 }

@@ -19,6 +19,98 @@ private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 }
 
 extension Kernels {
+    /// `y[r, j] = y[r, j] + b[j]` (no `b`: unchanged), then ReLU's `v < 0 ? 0 : v` when asked.
+    /// `Float` runs a concrete loop (a generic caller would otherwise run the generic
+    /// body, with a protocol call per element).
+    static func addRows<T: TensorScalar>(_ y: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>?, rows: Int, columns: Int, relu: Bool) {
+        if T.self == Float.self {
+            addRowsLoop(UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self),
+                        b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                        rows: rows, columns: columns, relu: relu)
+        } else if T.self == Double.self {
+            addRowsLoop(UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self),
+                        b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
+                        rows: rows, columns: columns, relu: relu)
+        } else {
+            addRowsLoop(y, b, rows: rows, columns: columns, relu: relu)
+        }
+    }
+
+    /// `Float`: eight lanes at a time with a blend for the ReLU (a scalar `v < 0 ? 0 : v`
+    /// compiles to a branch here, which mispredicts on half the elements).
+    static func addRowsLoop(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>?, rows: Int, columns: Int, relu: Bool) {
+        typealias V = SIMD8<Float>
+        let zero = V(repeating: 0)
+        for r in 0..<rows {
+            let yr = y + r * columns
+            var j = 0
+            while j + 8 <= columns {
+                let p = UnsafeMutableRawPointer(yr + j)
+                var v = p.loadUnaligned(as: V.self)
+                if let b { v += UnsafeRawPointer(b + j).loadUnaligned(as: V.self) }
+                if relu { v.replace(with: zero, where: v .< zero) }
+                p.storeBytes(of: v, as: V.self)
+                j += 8
+            }
+            while j < columns {
+                var v = yr[j]
+                if let b { v += b[j] }
+                yr[j] = relu && v < 0 ? 0 : v
+                j += 1
+            }
+        }
+    }
+
+    @inline(__always)
+    static func addRowsLoop<T: TensorScalar>(_ y: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>?, rows: Int, columns: Int, relu: Bool) {
+        guard let b else {
+            if relu { for i in 0..<(rows * columns) { let v = y[i]; y[i] = v < 0 ? 0 : v } }
+            return
+        }
+        for r in 0..<rows {
+            let yr = y + r * columns
+            if relu {
+                for j in 0..<columns { let v = yr[j] + b[j]; yr[j] = v < 0 ? 0 : v }
+            } else {
+                for j in 0..<columns { yr[j] += b[j] }
+            }
+        }
+    }
+
+    /// `g[i] = y[i] > 0 ? g[i] : 0` (concrete loops for `Float` and `Double`, as ``addRows(_:_:rows:columns:relu:)``).
+    static func maskWherePositive<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ y: UnsafePointer<T>, _ n: Int) {
+        if T.self == Float.self {
+            maskLoop(UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self),
+                     UnsafeRawPointer(y).assumingMemoryBound(to: Float.self), n)
+        } else if T.self == Double.self {
+            maskLoop(UnsafeMutableRawPointer(g).assumingMemoryBound(to: Double.self),
+                     UnsafeRawPointer(y).assumingMemoryBound(to: Double.self), n)
+        } else {
+            maskLoop(g, y, n)
+        }
+    }
+
+    /// `Float`: eight lanes at a time with a blend, as ``addRowsLoop(_:_:rows:columns:relu:)``.
+    static func maskLoop(_ g: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) {
+        typealias V = SIMD8<Float>
+        let zero = V(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            let p = UnsafeMutableRawPointer(g + i)
+            var v = p.loadUnaligned(as: V.self)
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: V.self)
+            v.replace(with: zero, where: .!(yv .> zero))
+            p.storeBytes(of: v, as: V.self)
+            i += 8
+        }
+        while i < n { g[i] = y[i] > 0 ? g[i] : 0; i += 1 }
+    }
+
+    @inline(__always)
+    static func maskLoop<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ y: UnsafePointer<T>, _ n: Int) {
+        for i in 0..<n { g[i] = y[i] > 0 ? g[i] : 0 }
+    }
+
     @inline(__always)
     static func binaryBackwardLoop<T: TensorScalar>(
         _ a: UnsafePointer<T>, _ aStrides: (Int, Int), _ b: UnsafePointer<T>, _ bStrides: (Int, Int),
@@ -234,7 +326,6 @@ extension Kernels {
         let keep = 1 - t
         for i in 0..<n { y[i] = t * x[i] + keep * y[i] }
     }
-
     /// One Adam step over `n` scalars; see ``Tensor/adamUpdate(_:gradient:firstMoment:secondMoment:gradientScale:beta1:beta2:stepSize:secondMomentCorrection:epsilon:)``.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -353,14 +444,25 @@ extension Tensor {
                            destinationStride: 0, destinationOffset: 0, outer: 1, chunk: shape.count, accumulate: accumulate)
     }
 
-    /// Gives `out` the shape `shape` and writes `row` (one row of `shape`'s matrix view)
-    /// into every row: the broadcast of a bias, ahead of a gemm with `beta = 1`.
-    package static func broadcastRows(_ row: Tensor, to shape: Shape, into out: inout Tensor) {
+    /// `self[r, j] += row[j]` for every row, then, with `relu`, `max(., 0)` (ReLU's
+    /// `x < 0 ? 0 : x`): a linear layer's bias and activation in one pass over its
+    /// product. Adding the bias after a `beta = 0` product gives the bits of a product
+    /// accumulated onto the broadcast bias (`beta = 1`): the library adds the finished
+    /// sum to `C` in one rounding either way. Without a row, only the ReLU (or nothing).
+    package mutating func addRows(_ row: Tensor?, relu: Bool) {
         let (rows, columns) = shape.matrixView
-        check(row.count == columns, "MixTensor: broadcastRows of \(row.shape) to \(shape)")
-        out.prepare(shape: shape)
-        Kernels.copyBlocks(row.storage.pointer, sourceStride: 0, sourceOffset: 0, out.storage.pointer,
-                           destinationStride: columns, destinationOffset: 0, outer: rows, chunk: columns, accumulate: false)
+        if let row { check(row.count == columns, "MixTensor: addRows of \(row.shape) to \(shape)") }
+        makeUnique()
+        Kernels.addRows(storage.pointer, row.map { UnsafePointer($0.storage.pointer) }, rows: rows, columns: columns, relu: relu)
+    }
+
+    /// `gradient[i] = output[i] > 0 ? gradient[i] : 0`, in place in `gradient`'s buffer
+    /// even when other handles share it (the tape's own gradient buffer of a fused
+    /// linear-ReLU node, which only that node's backward rule reads): ReLU's backward
+    /// pass given its output, `y > 0` exactly where the input was `> 0`.
+    package static func maskInPlace(_ gradient: Tensor, wherePositive output: Tensor) {
+        check(gradient.shape == output.shape, "MixTensor: maskInPlace of \(gradient.shape) by \(output.shape)")
+        Kernels.maskWherePositive(gradient.storage.pointer, UnsafePointer(output.storage.pointer), gradient.count)
     }
 
     /// Sets every element to `value` (specialized; `fill` from generic code is not).

@@ -230,7 +230,7 @@ struct BenchSAC: ParsableCommand {
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
-        do { try process.run() } catch { return "#   C floor: could not run \(path): \(error)" }
+        do { try process.run() } catch { return "#   C floor: could not run \(path): \(SystemErrorText.reason(error))" }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard let range = output.range(of: "\"ms_median\": "),

@@ -65,8 +65,7 @@ struct LandscapeCommand: ParsableCommand {
         @Sendable func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let scan: LandscapeScan
         do { scan = try LandscapeScan(try request()) }
-        catch let error as LandscapeError { note("mixrl landscape: error: \(error.description)"); throw ExitCode(64) }
-        catch let error as ValidationError { note("mixrl landscape: error: \(error.message)"); throw ExitCode(64) }
+        catch let error as LandscapeError { throw ValidationError(error.description) }
         let r = scan.request
         note("landscape: \(r.problems.map(\.name).joined(separator: ", ")) at K = \(r.componentCounts.map(String.init).joined(separator: ",")), "
              + "\(r.alphaCount) temperatures from \(r.alphaMin) to \(r.alphaMax)")

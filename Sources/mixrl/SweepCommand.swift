@@ -26,7 +26,7 @@ struct SweepSpecArguments: ParsableArguments {
     var spec: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a spec key, as KEY=VALUE in TOML syntax (repeatable).",
-                                                         discussion: "A bare training option applies to every run: --set steps=5000; "
+                                                         discussion: "A bare training option (docs/configuration.md) applies to every run: --set steps=5000; "
                                                              + "others name their section: --set sweep.jobs=4, --set slurm.time=01:00:00.",
                                                          valueName: "KEY=VALUE"))
     var overrides: [String] = []
@@ -134,6 +134,10 @@ struct SweepPlanCommand: ParsableCommand {
     @Flag(help: "Print the spec's TOML text (useful with the built-in default sweep) instead of the plan.")
     var showSpec = false
 
+    @Flag(help: ArgumentHelp("Also measure each distinct configuration on this machine (environment step, action, update; one thread) and estimate the sweep's core-hours.",
+                             discussion: "Starts each environment once (bridged ones need the virtualenv); takes about a second per distinct configuration."))
+    var estimate = false
+
     func run() throws {
         let spec = try specArguments.load()
         if showSpec { print(spec.text, terminator: ""); return }
@@ -154,6 +158,21 @@ struct SweepPlanCommand: ParsableCommand {
             return ["\(run.index)", run.id, state, "\(run.configuration.steps)", run.label]
         }
         print(MarkdownTable(header: ["index", "id", "state", "steps", "configuration"], rows: rows).render(), terminator: "")
+        if estimate {
+            BLAS.setThreadCount(1)
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+            print("\ncompute estimate, measured now on \(cpuDescription()) (gemm \(GemmBackend.summary); load average \(load)):")
+            do {
+                let result = try ComputeEstimate.measure(plan) { line in
+                    FileHandle.standardError.write(Data("\(line)\n".utf8))
+                }
+                print(result.render(), terminator: "")
+                print("(one core per run; evaluation included, start-up and checkpoints not; a loaded machine inflates the figures)")
+            } catch {
+                FileHandle.standardError.write(Data("mixrl: cannot measure the sweep's configurations: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
     }
 }
 

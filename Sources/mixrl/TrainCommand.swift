@@ -26,30 +26,38 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train SAC with a Gaussian or mixture policy.",
         discussion: """
-        Starts from the environment's preset (Pendulum-v1: 20k steps, learning rate 1e-3) and \
-        the defaults of docs/architecture.md; flags and --set override them. SIGINT or SIGTERM checkpoint the \
-        run and exit (130 or 143); --resume DIR continues it exactly.
-        """)
+        Starts from the defaults and the environment's preset (Pendulum-v1: 20k steps, learning rate 1e-3), \
+        or from --config; then the flags, then --set, apply. --dry-run prints the result. SIGINT or SIGTERM \
+        checkpoint the run and exit (130 or 143); --resume DIR continues it exactly.
 
-    @Option(help: "Environment id: Pendulum-v1, MountainCarContinuous-v0, BimodalBandit-v0, gym:ID, dmc:DOMAIN-TASK, metaworld:TASK.")
+        The options of --set KEY=VALUE (VALUE in TOML syntax: 5000, 3e-4, true, "text", [64, 64]; \
+        a bare word is a string for string options) with their defaults and presets; \
+        docs/configuration.md documents each:
+
+        """ + TrainingOptions.helpListing)
+
+    @Option(help: "Environment id: Pendulum-v1, MountainCarContinuous-v0, BimodalBandit-v0, gym:ID, dmc:DOMAIN-TASK, metaworld:TASK (\(TrainingOptions.defaultsText("environment"))).")
     var env: String?
-    @Option(help: "gaussian or mixture.") var policy: PolicyKind?
-    @Option(parsing: .unconditional, help: "Mixture components K (default 5 for a mixture).") var components: Int?
-    @Option(help: "rp, mrp, lr, hybrid or gumbel (default rp for gaussian, mrp for mixture).") var estimator: EstimatorKind?
-    @Option(parsing: .unconditional, help: "Samples per component (MRP, default 1) or per state (LR and hybrid, default max(K, 2): equal critic cost with MRP).") var samples: Int?
-    @Option(help: "Baseline for LR and hybrid: leave-one-out (default) or none.") var baseline: Baseline?
-    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64?
-    @Option(parsing: .unconditional, help: "Environment steps.") var steps: Int?
-    @Option(parsing: .unconditional, help: "Evaluate every N steps (0: only at the end).") var evalEvery: Int?
-    @Option(parsing: .unconditional, help: "Episodes per evaluation.") var evalEpisodes: Int?
-    @Option(help: "most-likely, sampled-component, highest-q or stochastic.") var evalMode: EvaluationMode?
-    @Option(parsing: .unconditional, help: "Checkpoint every N steps.") var checkpointEvery: Int?
-    @Option(parsing: .unconditional, help: "Learning rate of actor, critics and temperature.") var learningRate: Double?
-    @Option(parsing: .unconditional, help: "A fixed entropy temperature alpha (default: learned, towards the target entropy -d).")
+    @Option(help: "gaussian or mixture (\(TrainingOptions.defaultsText("policy"))).") var policy: PolicyKind?
+    @Option(parsing: .unconditional, help: "Mixture components K (\(TrainingOptions.defaultsText("components")); 5 with --policy mixture).") var components: Int?
+    @Option(help: "rp, mrp, lr, hybrid or gumbel (\(TrainingOptions.defaultsText("estimator")); mrp with --policy mixture).") var estimator: EstimatorKind?
+    @Option(parsing: .unconditional, help: "Samples per component (MRP) or per state (LR and hybrid) (default: max(K, 2) for LR and hybrid, equal critic cost with MRP; 1 otherwise).") var samples: Int?
+    @Option(help: "Baseline for LR and hybrid: leave-one-out or none (default: leave-one-out for LR and hybrid, none otherwise).") var baseline: Baseline?
+    @Option(parsing: .unconditional, help: "Random seed (\(TrainingOptions.defaultsText("seed"))).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Environment steps (\(TrainingOptions.defaultsText("steps"))).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Evaluate every N steps, 0: only at the end (\(TrainingOptions.defaultsText("eval_every"))).") var evalEvery: Int?
+    @Option(parsing: .unconditional, help: "Episodes per evaluation (\(TrainingOptions.defaultsText("eval_episodes"))).") var evalEpisodes: Int?
+    @Option(help: "most-likely, sampled-component, highest-q or stochastic (\(TrainingOptions.defaultsText("eval_mode"))).") var evalMode: EvaluationMode?
+    @Option(parsing: .unconditional, help: "Checkpoint every N steps (\(TrainingOptions.defaultsText("checkpoint_every"))).") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Learning rate of actor, critics and temperature (\(TrainingOptions.defaultsText("actor_learning_rate"))).") var learningRate: Double?
+    @Option(parsing: .unconditional, help: "A fixed entropy temperature alpha (default: learned from \(TrainingOptions.option("initial_temperature")?.defaultValue.description ?? "1.0"), towards the target entropy -d).")
     var alpha: Double?
-    @Option(help: "Python module the bridge imports first (repeatable), e.g. myosuite.") var envImport: [String] = []
-    @Option(name: .customLong("set"), help: "Any option of config.json as key=value (repeatable), e.g. --set batch_size=128.")
+    @Option(help: "Python module the bridge imports first (repeatable), e.g. myosuite (\(TrainingOptions.defaultsText("environment_imports"))).") var envImport: [String] = []
+    @Option(name: .customLong("set"), help: ArgumentHelp("Any option below as KEY=VALUE, VALUE in TOML syntax (repeatable), e.g. --set batch_size=128 --set hidden_sizes=[64,64].",
+                                                         valueName: "KEY=VALUE"))
     var overrides: [String] = []
+    @Flag(help: "Print the resolved configuration (presets, flags and --set applied, estimator defaults resolved) and exit without training or creating the run folder.")
+    var dryRun = false
     @Option(help: "Start from this config.json instead of the preset.") var config: String?
     @Option(help: "The run folder to create.") var out: String?
     @Option(help: "Continue the run in this folder from its checkpoint.") var resume: String?
@@ -76,7 +84,11 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--resume continues a run with its own configuration; \(refused.joined(separator: ", ")) would change it (only --steps, to extend the run, --threads and --plain go with --resume)")
             }
         }
-        if resume == nil && out == nil { throw ValidationError("--out DIR is required (the run folder to create)") }
+        if resume != nil && dryRun {
+            throw ValidationError("--dry-run shows the configuration of a new run; a run folder's configuration is its config.json")
+        }
+        if resume == nil && out == nil && !dryRun { throw ValidationError("--out DIR is required (the run folder to create)") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     /// The configuration from the preset or --config, then the flags, then --set.
@@ -85,8 +97,12 @@ struct TrainCommand: ParsableCommand {
         if let config {
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
-            do { c = try decoder.decode(TrainingConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: config))) }
-            catch { throw ValidationError("--config \(config): not a readable configuration (\(error))") }
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: config)) }
+            catch { throw ValidationError("--config \(config): cannot read the file (\(SystemErrorText.reason(error, operatingOn: config)))") }
+            do { c = try decoder.decode(TrainingConfiguration.self, from: data) }
+            catch let problem as ConfigurationProblem { throw ValidationError("--config \(config): \(problem)") }
+            catch { throw ValidationError("--config \(config): not a readable configuration (\(SystemErrorText.reason(error, operatingOn: config)))") }
         } else {
             c = .preset(for: env ?? "Pendulum-v1")
         }
@@ -113,15 +129,16 @@ struct TrainCommand: ParsableCommand {
             c.initialTemperature = alpha
         }
         c.environmentImports += envImport
-        if !overrides.isEmpty { c = try ConfigurationOverrides.apply(overrides, to: c) }
+        do { c = try TrainingOptions.applying(overrides, to: c) }
+        catch { throw ValidationError("\(error)") }
         if let problem = c.problems.first { throw ValidationError("invalid configuration: \(problem)") }
         return c
     }
 
     func run() throws {
-        guard threads >= 1 else {
-            FileHandle.standardError.write(Data("mixrl train: --threads must be at least 1, got \(threads)\n".utf8))
-            throw ExitCode(1)
+        if dryRun {
+            print(try resolvedConfiguration().resolvedListing)
+            return
         }
         installStopHandlers()
         let trainer: Trainer
@@ -133,8 +150,10 @@ struct TrainCommand: ParsableCommand {
                                             runDirectory: URL(fileURLWithPath: out ?? "run"))
             }
         } catch let error as TrainingError {
-            FileHandle.standardError.write(Data("mixrl train: \(error)\n".utf8))
-            throw ExitCode(1)
+            // A value the run cannot start with is a usage error (exit 2, with the usage line).
+            if error.isRejectedInput { throw ValidationError(error.description) }
+            FileHandle.standardError.write(Data("mixrl train: error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.failure)
         }
         trainer.agent.parallelism = SACAgent.Parallelism(kind: .critics, threads: threads)
         let display = ProgressLine(plain: plain)
@@ -170,8 +189,8 @@ struct TrainCommand: ParsableCommand {
             }
         } catch let error as TrainingError {
             trainer.recordFailure(error)
-            display.finish("mixrl train: \(error)")
-            throw ExitCode(1)
+            display.finish("mixrl train: error: \(error)")
+            throw ExitCode(ExitStatus.failure)
         }
     }
 }
@@ -180,39 +199,6 @@ extension PolicyKind: ExpressibleByArgument {}
 extension EstimatorKind: ExpressibleByArgument {}
 extension Baseline: ExpressibleByArgument {}
 extension EvaluationMode: ExpressibleByArgument {}
-
-/// `key=value` overrides of `config.json` options, applied through the JSON form so
-/// every option is reachable by its snake_case key.
-enum ConfigurationOverrides {
-    static func apply(_ assignments: [String], to c: TrainingConfiguration) throws -> TrainingConfiguration {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard var object = try JSONSerialization.jsonObject(with: encoder.encode(c)) as? [String: Any] else {
-            throw ValidationError("internal: configuration is not a JSON object")
-        }
-        let known = Set(object.keys).union(["target_entropy", "gradient_clip_norm", "samples", "baseline", "log_every"])
-        for assignment in assignments {
-            guard let eq = assignment.firstIndex(of: "=") else {
-                throw ValidationError("--set \(assignment): expected key=value")
-            }
-            let key = String(assignment[..<eq]), text = String(assignment[assignment.index(after: eq)...])
-            guard known.contains(key) else {
-                throw ValidationError("--set \(assignment): unknown option \"\(key)\"; known: \(known.sorted().joined(separator: ", "))")
-            }
-            if let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) {
-                object[key] = value
-            } else if text.contains(",") {
-                object[key] = text.split(separator: ",").map { Int($0) ?? 0 }
-            } else {
-                object[key] = text
-            }
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: object)) }
-        catch { throw ValidationError("--set: a value has the wrong type (\(error))") }
-    }
-}
 
 /// The progress display: a live line on a terminal, plain periodic lines otherwise
 /// (always on standard error, so standard output stays for results).

@@ -131,11 +131,10 @@ struct VarianceCommand: ParsableCommand {
         let stderr = FileHandle.standardError
         func note(_ line: String) { stderr.write(Data((line + "\n").utf8)) }
         // Every rejection (options that do not parse, a request the benchmark refuses) is
-        // reported here, before any sampling, with exit code 64 (EX_USAGE).
+        // reported here, before any sampling, as a usage error (exit code 2, with the usage line).
         let benchmark: VarianceBenchmark
         do { benchmark = try VarianceBenchmark(try request()) }
-        catch let error as VarianceError { note("mixrl variance: error: \(error.description)"); throw ExitCode(64) }
-        catch let error as ValidationError { note("mixrl variance: error: \(error.message)"); throw ExitCode(64) }
+        catch let error as VarianceError { throw ValidationError(error.description) }
         note("variance: \(benchmark.plan.count) rows at K = \(benchmark.componentCounts.map(String.init).joined(separator: ",")), "
              + "M = \(benchmark.budgets.map(String.init).joined(separator: ",")), N = \(estimates)")
         let start = Date()

@@ -100,7 +100,7 @@ func runMixrl(_ arguments: [String], logsIn folder: URL) throws -> MixrlResult {
 
         let second = try runMixrl(["train", "--resume", run.path, "--plain"], logsIn: dir)
         #expect(second.status == 1)
-        #expect(second.stderr.contains("mixrl train: run folder \(run.path): is in use: another process (pid \(first.processIdentifier)) is training this run"),
+        #expect(second.stderr.contains("run folder \(run.path): is in use: another process (pid \(first.processIdentifier)) is training this run"),
                 "\(second.stderr)")
         let third = try runMixrl(["train", "--config", config.path, "--out", run.path, "--plain"], logsIn: dir)
         #expect(third.status == 1)

@@ -206,6 +206,39 @@ struct GradientTests {
     }
 }
 
+/// ReLU is fused into its linear layer's node (bias and activation in one pass, the
+/// gradient masked in place): in `Float`, with widths that are not multiples of the
+/// eight-lane loop, the fused MLP gives the bits of separate linear and ReLU nodes.
+@Test func fusedLinearReLUGivesTheBitsOfSeparateNodes() {
+    var rng = RandomStream(seed: 21)
+    let mlp = MLP<Float>(inputSize: 5, hiddenSizes: [13, 16], outputSize: 3, activation: .relu,
+                         outputActivation: .identity, using: &rng)
+    let x = Tensor<Float>.randomUniform(Shape(9, 5), lower: -1, upper: 1, using: &rng)
+    let target = Tensor<Float>.randomUniform(Shape(9, 3), lower: -1, upper: 1, using: &rng)
+
+    let fused = Tape<Float>()
+    let input = fused.input(x, requiresGradient: true)
+    let yFused = mlp(input, on: fused)
+    fused.backward(from: fused.mean(fused.square(fused.subtract(yFused, fused.input(target)))))
+    let fusedGradients = mlp.parameters.map { $0.gradient.scalars.map(\.bitPattern) }
+    let fusedInputGradient = fused.gradient(of: input).scalars.map(\.bitPattern)
+
+    let separate = Tape<Float>()
+    let input2 = separate.input(x, requiresGradient: true)
+    var h = input2
+    for (k, layer) in mlp.layers.enumerated() {
+        h = separate.linear(h, weight: separate.bind(layer.weight), bias: layer.bias.map { separate.bind($0) })
+        if k < mlp.layers.count - 1 { h = separate.relu(h) }
+    }
+    separate.backward(from: separate.mean(separate.square(separate.subtract(h, separate.input(target)))))
+
+    #expect(fused.value(of: yFused).scalars.map(\.bitPattern) == separate.value(of: h).scalars.map(\.bitPattern))
+    #expect(fusedGradients == mlp.parameters.map { $0.gradient.scalars.map(\.bitPattern) })
+    #expect(fusedInputGradient == separate.gradient(of: input2).scalars.map(\.bitPattern))
+    // Some hidden units are inactive, so the mask mattered.
+    #expect(fused.value(of: yFused).scalars.contains { $0 != 0 })
+}
+
 extension Activation {
     func applied(to x: Variable, on t: Tape<Double>) -> Variable {
         switch self {

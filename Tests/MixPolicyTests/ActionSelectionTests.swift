@@ -3,8 +3,12 @@ import MixPolicy
 import Testing
 
 @Suite struct ActionSelectionTests {
-    let policy = StateIndependentMixturePolicy<Double>(logits: [0, 2, 1], means: [-1, 0.5, 1], logStds: [-1, -1, -1],
-                                                       squash: TanhSquash(scale: [2], bias: [0]))
+    let policy: StateIndependentMixturePolicy<Double>
+
+    init() throws {
+        policy = try StateIndependentMixturePolicy<Double>(logits: [0, 2, 1], means: [-1, 0.5, 1], logStds: [-1, -1, -1],
+                                                           squash: try TanhSquash(scale: [2], bias: [0]))
+    }
 
     func distribution(_ tape: Tape<Double>, batch: Int = 3) -> (SquashedGaussianMixture<Double>, Variable) {
         let states = tape.input(.zeros(Shape(batch, 1)))

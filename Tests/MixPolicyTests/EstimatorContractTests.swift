@@ -73,7 +73,7 @@ import Testing
         let (result, tape) = try loss(MRPEstimator(), componentCount: k, batch: b)
         let p = Self.mixturePolicy(k)
         let distribution = p.distribution(states: tape.input(.zeros(Shape(b, 1))), on: tape)
-        let logDensity = tape.value(of: distribution.logDensity(preSquash: result.preSquash, samplesPerState: k))
+        let logDensity = tape.value(of: try distribution.logDensity(preSquash: result.preSquash, samplesPerState: k))
         let w = tape.value(of: distribution.mixture.weights)
         let statistic = tape.value(of: result.logDensity)
         for s in 0..<b {
@@ -88,8 +88,8 @@ import Testing
     @Test func floatAgreesWithDouble() throws {
         func run<T: TensorScalar>(_: T.Type) throws -> (loss: Double, gradient: [Double]) {
             var rng = RandomStream(seed: 8)
-            let p = MixturePolicyNetwork<T>(stateSize: 11, actionDimension: 6, componentCount: 5, hiddenSizes: [64, 64],
-                                            squash: TanhSquash(lower: [T](repeating: -1, count: 6), upper: [T](repeating: 1, count: 6)),
+            let p = try MixturePolicyNetwork<T>(stateSize: 11, actionDimension: 6, componentCount: 5, hiddenSizes: [64, 64],
+                                            squash: try TanhSquash(lower: [T](repeating: -1, count: 6), upper: [T](repeating: 1, count: 6)),
                                             using: &rng)
             let critic = MLP<T>(inputSize: 17, hiddenSizes: [64], outputSize: 1, using: &rng)
             let states = Tensor<T>.randomNormal(Shape(256, 11), using: &rng)
@@ -108,16 +108,16 @@ import Testing
 
     /// K = 1 is exactly SAC's squashed Gaussian: two heads of width d, and the log-density
     /// of `N(mu, sigma)` minus `log(scale (1 - tanh^2 u))`.
-    @Test func oneComponentIsSACsSquashedGaussian() {
+    @Test func oneComponentIsSACsSquashedGaussian() throws {
         var rng = RandomStream(seed: 4)
-        let p = MixturePolicyNetwork<Double>(stateSize: 3, actionDimension: 2, hiddenSizes: [16],
-                                             squash: TanhSquash(scale: [2, 1], bias: [0, 0.5]), using: &rng)
+        let p = try MixturePolicyNetwork<Double>(stateSize: 3, actionDimension: 2, hiddenSizes: [16],
+                                             squash: try TanhSquash(scale: [2, 1], bias: [0, 0.5]), using: &rng)
         #expect(p.network.outputSize == 4)
         let tape = Tape<Double>()
         let distribution = p.distribution(states: tape.input(.randomNormal(Shape(5, 3), using: &rng)), on: tape)
         guard let gaussian = distribution.singleComponent else { Issue.record("K = 1 has no single component"); return }
         let (action, u) = gaussian.sample(using: &rng)
-        let viaMixture = tape.value(of: distribution.logDensity(preSquash: u)).scalars
+        let viaMixture = tape.value(of: try distribution.logDensity(preSquash: u)).scalars
         let viaGaussian = tape.value(of: gaussian.logDensity(preSquash: u)).scalars
         let mu = tape.value(of: gaussian.gaussian.means), logStd = tape.value(of: gaussian.gaussian.logStds)
         let uv = tape.value(of: u), av = tape.value(of: action)

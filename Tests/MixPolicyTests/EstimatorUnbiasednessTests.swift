@@ -91,9 +91,14 @@ struct MRPWithConstantWeights: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         let b = distribution.stateCount, k = distribution.componentCount
-        let u = distribution.mixture.componentSamples(noise: .randomNormal(Shape(b * k, distribution.actionDimension), using: &rng))
+        let u: Variable, logDensity: Variable
+        do {
+            u = try distribution.mixture.componentSamples(noise: .randomNormal(Shape(b * k, distribution.actionDimension), using: &rng))
+            logDensity = try distribution.logDensity(preSquash: u, samplesPerState: k)
+        } catch {
+            throw .distribution(estimator: description, error)
+        }
         let a = distribution.action(preSquash: u)
-        let logDensity = distribution.logDensity(preSquash: u, samplesPerState: k)
         let q = critic(tape.gather(states, rows: (0..<(b * k)).map { Int32($0 / k) }), a)
         let perSample = tape.subtract(tape.scale(logDensity, by: alpha), q)
         let weighted = tape.multiply(tape.stopGradient(distribution.mixture.weights), tape.reshape(perSample, to: Shape(b, k)))

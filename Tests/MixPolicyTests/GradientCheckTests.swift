@@ -18,9 +18,10 @@ import Testing
         init(componentCount: Int, seed: UInt64) {
             var rng = RandomStream(seed: seed)
             // tanh activations keep every function smooth (no ReLU kinks for the differences to straddle).
-            policy = MixturePolicyNetwork(stateSize: 3, actionDimension: 2, componentCount: componentCount,
-                                          hiddenSizes: [8], activation: .tanh,
-                                          squash: TanhSquash(scale: [1.5, 0.5], bias: [0.2, -0.1]), using: &rng)
+            // Valid sizes and scales: the initializer cannot throw here.
+            policy = try! MixturePolicyNetwork(stateSize: 3, actionDimension: 2, componentCount: componentCount,
+                                               hiddenSizes: [8], activation: .tanh,
+                                               squash: try TanhSquash(scale: [1.5, 0.5], bias: [0.2, -0.1]), using: &rng)
             critic = MLP(inputSize: 5, hiddenSizes: [8], outputSize: 1, activation: .tanh, using: &rng)
             states = .randomNormal(Shape(4, 3), using: &rng)
         }
@@ -54,7 +55,7 @@ import Testing
                     // LR: mean(log pi_theta(a_0) * signal_0), samples and signal constant.
                     let distribution = policy.distribution(states: s, on: tape)
                     let samples = u0.shape[0] / states.shape[0]
-                    let logDensity = tape.value(of: distribution.logDensity(preSquash: tape.input(u0), samplesPerState: samples))
+                    let logDensity = tape.value(of: try distribution.logDensity(preSquash: tape.input(u0), samplesPerState: samples))
                     value = (logDensity * frozen.signal).mean()
                 } else {
                     // Hybrid: replace the signal by its frozen value in mean(log w_k * signal).

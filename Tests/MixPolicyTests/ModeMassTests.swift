@@ -91,14 +91,14 @@ import Testing
         #expect(SquashedMixtureMass.normalProbability(from: 1, to: 1) == 0)
     }
 
-    @Test func theDistributionOnATapeReadsItsOwnRow() {
+    @Test func theDistributionOnATapeReadsItsOwnRow() throws {
         // Two states; the mass is read from the second state's parameters.
         let tape = Tape<Double>()
         let means = tape.input(Tensor(shape: Shape(2, 2), scalars: [0.0, 0.0, atanh(0.5), atanh(-0.5)]))
         let logStds = tape.input(Tensor(shape: Shape(2, 2), scalars: [0.0, 0.0, log(1e-4), log(1e-4)]))
         let logits = tape.input(Tensor(shape: Shape(2, 2), scalars: [0.0, 0.0, log(0.3), log(0.7)]))
-        let distribution = SquashedGaussianMixture(mixture: GaussianMixture(means: means, logStds: logStds, logits: logits, on: tape),
-                                                   squash: TanhSquash(lower: [-2.0], upper: [2.0]))
+        let distribution = try SquashedGaussianMixture(mixture: GaussianMixture(means: means, logStds: logStds, logits: logits, on: tape),
+                                                   squash: try TanhSquash(lower: [-2.0], upper: [2.0]))
         #expect(abs(distribution.probability(ofBoxFrom: [0.85], to: [1.15], state: 1) - 0.3) < 1e-12)
         #expect(abs(distribution.probability(ofBoxFrom: [-1.15], to: [-0.85], state: 1) - 0.7) < 1e-12)
         // State 0: both components standard normal in u, symmetric about 0.

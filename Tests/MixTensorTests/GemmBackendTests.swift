@@ -14,7 +14,7 @@ struct GemmBackendTests {
         (true, false, 1, 64, 45), (true, true, 19, 21, 70), (false, false, 1, 1, 1),
     ]
 
-    static let routings: [GemmDispatch.Routing] = [.openblas, .blis, .byShape]
+    static let routings: [GemmDispatch.Routing] = [.openblas, .blis]
 
     /// Runs `gemm` (one type's routed entry point) on every product with `alpha` and
     /// `beta` not 0 or 1, and checks it against the naive product.
@@ -55,16 +55,29 @@ struct GemmBackendTests {
         }
     }
 
-    @Test func theAutoRuleKeepsSmallInnerForwardProductsOnOpenBLAS() {
-        let threshold = GemmBackend.autoInnerThreshold
-        #expect(!GemmDispatch.usesBLIS(.byShape, transposeB: true, m: 256, n: 256, k: threshold))
-        #expect(GemmDispatch.usesBLIS(.byShape, transposeB: true, m: 256, n: 256, k: threshold + 1))
-        #expect(GemmDispatch.usesBLIS(.byShape, transposeB: false, m: 256, n: 256, k: 1))
+    @Test func routingSendsNonDegenerateProductsToBLISOnlyWhenAsked() {
         #expect(!GemmDispatch.usesBLIS(.openblas, transposeB: false, m: 256, n: 256, k: 256))
         #expect(GemmDispatch.usesBLIS(.blis, transposeB: true, m: 256, n: 256, k: 1))
         // Degenerate products stay on OpenBLAS, which defines them.
         #expect(!GemmDispatch.usesBLIS(.blis, transposeB: false, m: 0, n: 256, k: 256))
-        #expect(!GemmDispatch.usesBLIS(.byShape, transposeB: false, m: 256, n: 256, k: 0))
+        #expect(!GemmDispatch.usesBLIS(.blis, transposeB: false, m: 256, n: 256, k: 0))
+    }
+
+    /// BLIS's transposed-copy path (small inner dimension, op(B) = Bᵀ, 16 rows or more)
+    /// against the same product through OpenBLAS, with a leading dimension wider than k.
+    @Test func blisTransposedCopyPathMatchesOpenBLAS() throws {
+        try #require(GemmBackend.isBLISAvailable, "BLIS is not installed (\(BLISLibrary.loadFailure))")
+        for (m, n, k) in [(16, 5, 3), (37, 29, 17), (64, 256, 32), (20, 7, 4)] {
+            let a = uniformTensor(Float.self, Shape(m, k), seed: 3), b = uniformTensor(Float.self, Shape(n, k + 3), seed: 4)
+            var viaBLIS = [Float](repeating: 0, count: m * n), viaOpenBLAS = viaBLIS
+            a.withUnsafePointer { pa in b.withUnsafePointer { pb in
+                Float.gemm(routing: .blis, transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: pa, lda: k,
+                           b: pb, ldb: k + 3, beta: 0, c: &viaBLIS, ldc: n)
+                Float.gemm(routing: .openblas, transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: pa, lda: k,
+                           b: pb, ldb: k + 3, beta: 0, c: &viaOpenBLAS, ldc: n)
+            } }
+            for (x, y) in zip(viaBLIS, viaOpenBLAS) { #expect(Swift.abs(x - y) <= 1e-5 * max(1, Swift.abs(y)), "\(m)x\(n)x\(k)") }
+        }
     }
 
     @Test func theGemmLogSeesProductsRoutedToBLIS() throws {

@@ -38,6 +38,7 @@ struct AntitheticMRPEstimator: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
+        try requireStates(states, of: distribution)
         calls.increment()
         let mixture = distribution.mixture
         let b = distribution.stateCount, k = distribution.componentCount, d = distribution.actionDimension
@@ -46,12 +47,19 @@ struct AntitheticMRPEstimator: GradientEstimator {
         // ([B*K, 2d]) and reshape to [B*K*2, d]: rows 2i and 2i+1 are eps_i and -eps_i,
         // the row order `componentSamples(noise:samplesPerComponent: 2)` expects
         // (row ((b*K) + k)*2 + m).
+        // The distribution's calls throw a `DistributionError` for shapes that do not fit;
+        // `criticValues` checks that the critic gives one value per action row.
         let eps = tape.randomNormal(Shape(b * k, d), using: &rng)
         let noise = tape.reshape(tape.concatenate(eps, tape.negate(eps), axis: 1), to: Shape(b * k * 2, d))
-        let u = mixture.componentSamples(noise: noise, samplesPerComponent: 2)  // pre-squash, differentiable
-        let a = distribution.action(preSquash: u)                                // in the action box
-        let logDensity = distribution.logDensity(preSquash: u, samplesPerState: 2 * k)  // log pi(a), [B*2K, 1]
-        let q = critic(tape.repeatingRows(states, times: 2 * k), a)                    // Q(s, a),   [B*2K, 1]
+        let u: Variable, logDensity: Variable
+        do {
+            u = try mixture.componentSamples(noise: noise, samplesPerComponent: 2)           // pre-squash, differentiable
+            logDensity = try distribution.logDensity(preSquash: u, samplesPerState: 2 * k)   // log pi(a), [B*2K, 1]
+        } catch {
+            throw .distribution(estimator: description, error)
+        }
+        let a = distribution.action(preSquash: u)                                                        // in the action box
+        let q = try criticValues(critic, states: tape.repeatingRows(states, times: 2 * k), actions: a, on: tape)  // Q(s, a), [B*2K, 1]
         let perSample = tape.subtract(tape.scale(logDensity, by: alpha), q)
 
         // sum_k w_k * (mean of the component's two samples), one value per state: [B, 1].

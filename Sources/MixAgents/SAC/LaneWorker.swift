@@ -1,3 +1,4 @@
+import MixTensor
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ import Glibc
 /// **Waiting.** Each side spins briefly on the counters (a job lasts tens of
 /// microseconds to a few milliseconds, a futex wake-up about as long as the shortest),
 /// then sleeps on a condition variable.
-final class LaneWorker: @unchecked Sendable {
+final class LaneWorker: GemmHelper, @unchecked Sendable {
     private let lane: CriticLane
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -62,6 +63,9 @@ final class LaneWorker: @unchecked Sendable {
         condition.deallocate()
         mutex.deallocate()
     }
+
+    /// Runs one half of a split product (``GemmSplit``) between the lanes' jobs.
+    func start(_ product: SGemmArguments) { start(.gemm(product)) }
 
     /// Hands `job` to the thread and returns at once.
     func start(_ job: CriticLane.Job) {

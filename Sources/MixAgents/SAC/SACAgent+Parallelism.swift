@@ -1,4 +1,7 @@
 import MixGraph
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension SACAgent {
     /// How an update uses more than one core. Every setting gives bit-identical results
@@ -17,7 +20,12 @@ extension SACAgent {
             /// Threads inside OpenBLAS (each product split across cores); the rest of the
             /// update runs on the calling thread.
             case blas
-            /// The twin critics side by side, one per thread (OpenBLAS single-threaded).
+            /// The twin critics side by side, one per thread (OpenBLAS single-threaded),
+            /// and, between the critics' phases, the update's other large products (the
+            /// actor's forward and backward passes) split by rows between the two threads
+            /// when they run on BLIS (`MIXRL_GEMM` `auto` on AVX2 CPUs, or `blis`), whose
+            /// results do not depend on the split. `MIXRL_SPLIT=0` turns the splitting
+            /// off (for measurements).
             case critics
             /// The twin critics side by side, and the rest of the update (the actor's
             /// products) with threads inside OpenBLAS.
@@ -42,6 +50,11 @@ extension SACAgent {
         public var blasThreads: Int { kind == .critics ? 1 : threads }
         /// Whether the twin critics run on two threads.
         public var runsCriticsSideBySide: Bool { kind != .blas && threads >= 2 }
+        /// Whether the update's large products outside the critics' lanes are split
+        /// between the two threads (``Kind/critics``).
+        package var splitsProducts: Bool { kind == .critics && threads >= 2 && Parallelism.splitEnabled }
+        /// Measurement switch: `MIXRL_SPLIT=0` turns splitting off.
+        static let splitEnabled: Bool = getenv("MIXRL_SPLIT").map { String(cString: $0) != "0" } ?? true
         /// The OpenBLAS thread count of a gemm-only floor on the same cores.
         package var blasFloorThreads: Int { threads }
     }

@@ -53,6 +53,7 @@ public final class SACAgent {
             BLAS.setThreadCount(parallelism.blasThreads)
             twinCritics.runsSideBySide = parallelism.runsCriticsSideBySide
             twinCritics.blasThreadsOutsideLanes = parallelism.blasThreads
+            twinCritics.splitsProducts = parallelism.splitsProducts
         }
     }
 
@@ -110,12 +111,17 @@ public final class SACAgent {
             do { estimator = try SACAgent.makeEstimator(c) } catch { throw .configuration(error) }
         }
         var actorStream = rng.split(1), criticStream = rng.split(2)
-        actor = MixturePolicyNetwork(
-            stateSize: observationSize, actionDimension: actionSize, componentCount: c.components,
-            hiddenSizes: c.hiddenSizes,
-            squash: TanhSquash(lower: actionLow.map(Float.init), upper: actionHigh.map(Float.init)),
-            logStdBound: LogStdBound(lower: c.logStdMin, upper: c.logStdMax),
-            namePrefix: "actor.", using: &actorStream)
+        do {
+            actor = try MixturePolicyNetwork(
+                stateSize: observationSize, actionDimension: actionSize, componentCount: c.components,
+                hiddenSizes: c.hiddenSizes,
+                squash: try TanhSquash(lower: actionLow.map(Float.init), upper: actionHigh.map(Float.init)),
+                logStdBound: try LogStdBound(lower: c.logStdMin, upper: c.logStdMax),
+                namePrefix: "actor.", using: &actorStream)
+        } catch {
+            // The configuration and the action box were checked above; this names what slipped through.
+            throw .mismatch("the actor cannot be built: \(error)")
+        }
         let criticInput = observationSize + actionLow.count
         critics = (0..<2).map { j in
             MLP(inputSize: criticInput, hiddenSizes: c.hiddenSizes, outputSize: 1,
@@ -136,15 +142,8 @@ public final class SACAgent {
 
     /// The estimator the configuration names.
     static func makeEstimator(_ c: TrainingConfiguration) throws(ConfigurationProblem) -> any GradientEstimator {
-        let estimator: any GradientEstimator
-        let samples = c.resolvedSamples, baseline = c.resolvedBaseline
-        switch c.estimator {
-        case .rp: estimator = RPEstimator()
-        case .mrp: estimator = MRPEstimator(samplesPerComponent: samples)
-        case .lr: estimator = LREstimator(samples: samples, baseline: baseline)
-        case .hybrid: estimator = HybridEstimator(samples: samples, baseline: baseline)
-        case .gumbel: estimator = GumbelSoftmaxEstimator(temperature: c.gumbelTemperature)
-        }
+        let estimator = c.estimator.registration.make(
+            .init(samples: c.resolvedSamples, baseline: c.resolvedBaseline, gumbelTemperature: c.gumbelTemperature))
         do { try estimator.validate(componentCount: c.components) }
         catch { throw ConfigurationProblem(key: "estimator", message: error.description) }
         return estimator
@@ -185,6 +184,8 @@ public final class SACAgent {
                 ? .observationSize(expected: observationSize, got: batch.observations.shape[1], environment: nil)
                 : .mismatch("a batch of actions of size \(batch.actions.shape[1]) for an agent with actions of size \(actionSize)")
         }
+        twinCritics.beginUpdate()
+        defer { twinCritics.endUpdate() }
         let (criticLoss, meanQ) = updateCritics(batch)
         updateCount += 1
         var metrics = UpdateMetrics(criticLoss: criticLoss, meanQ: meanQ, actorLoss: nil, entropy: nil, alpha: alpha)
@@ -218,8 +219,8 @@ public final class SACAgent {
         let b = batch.count, k = configuration.components
         let softNextValue: Variable
         if configuration.marginalizedTarget && k > 1 {
-            let u = next.mixture.componentSamples(noise: tape.randomNormal(Shape(b * k, actionSize), using: &rng))
-            let logDensity = next.logDensity(preSquash: u, samplesPerState: k)
+            let u = next.mixture.componentPoints(noise: tape.randomNormal(Shape(b * k, actionSize), using: &rng))
+            let logDensity = next.logDensityRows(preSquash: u, samplesPerState: k)
             let states = tape.repeatingRows(nextStates, times: k)
             let stateActions = tape.concatenate(states, next.action(preSquash: u), axis: 1)
             let minQ = twinCritics.targetMinimum(of: stateActions, on: tape)
@@ -227,7 +228,7 @@ public final class SACAgent {
             softNextValue = tape.sum(tape.multiply(next.mixture.weights, tape.reshape(perSample, to: Shape(b, k))), axis: 1)
         } else {
             let sample = next.sample(drawingComponentsInto: &targetComponents, using: &rng)
-            let logDensity = next.logDensity(preSquash: sample.preSquash)
+            let logDensity = next.logDensityRows(preSquash: sample.preSquash)
             let stateActions = tape.concatenate(nextStates, sample.action, axis: 1)
             let minQ = twinCritics.targetMinimum(of: stateActions, on: tape)
             softNextValue = tape.subtract(minQ, tape.scale(logDensity, by: alpha))

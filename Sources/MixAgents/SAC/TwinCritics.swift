@@ -1,4 +1,5 @@
 import MixGraph
+import MixTensor
 
 /// SAC's twin critics `Q_1`, `Q_2` and their targets, each recorded on tapes of its own
 /// (one ``CriticLane`` per critic), so that the two can run side by side: on a second
@@ -44,13 +45,31 @@ final class TwinCritics: ExternalFunction {
     /// side, OpenBLAS is single-threaded (each lane is one of the threads).
     var blasThreadsOutsideLanes = 1
 
+    /// Whether, outside the lanes, large products of the thread running an update are
+    /// split with the critic thread (``GemmSplit``), which is idle then.
+    var splitsProducts = false
+
+    /// Starts splitting the calling thread's large products with the critic thread (when
+    /// it runs and ``splitsProducts``); ``endUpdate()`` stops it.
+    func beginUpdate() {
+        if splitsProducts, let worker { GemmSplit.install(worker) }
+    }
+
+    /// Stops what ``beginUpdate()`` started.
+    func endUpdate() {
+        if splitsProducts, worker != nil { GemmSplit.install(nil) }
+    }
+
     /// Runs `job` on both lanes and returns when both are done.
     private func run(_ job: CriticLane.Job) {
         if let worker {
             if blasThreadsOutsideLanes > 1 { BLAS.setThreadCount(1) }
+            // Both threads are busy with a lane: no product is split meanwhile.
+            if splitsProducts { GemmSplit.install(nil) }
             worker.start(job)
             lanes[0].perform(job)
             worker.wait()
+            if splitsProducts { GemmSplit.install(worker) }
             if blasThreadsOutsideLanes > 1 { BLAS.setThreadCount(blasThreadsOutsideLanes) }
         } else {
             lanes[0].perform(job)
@@ -130,6 +149,8 @@ final class CriticLane {
         case actorForward(Tensor<Float>)
         case actorBackward(seeds: (Tensor<Float>, Tensor<Float>))
         case updateTarget(tau: Float)
+        /// One half of a product the calling thread split (``GemmSplit``).
+        case gemm(SGemmArguments)
         case stop
     }
 
@@ -196,6 +217,8 @@ final class CriticLane {
             actorTape.backward(from: outputVariable, seed: index == 0 ? seeds.0 : seeds.1)
         case let .updateTarget(tau):
             target.parameters.polyakUpdate(toward: critic.parameters, tau: tau)
+        case let .gemm(product):
+            product.run()
         case .stop:
             break
         }

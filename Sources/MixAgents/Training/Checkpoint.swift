@@ -1,5 +1,6 @@
 import Foundation
 import MixGraph
+import MixTensor
 
 /// The checkpoint file: a safetensors file (so its networks load in PyTorch as they are)
 /// holding every network, target network, optimizer moment, the temperature and the
@@ -32,13 +33,13 @@ package enum Checkpoint {
             metadata["mixrl.state"] = String(decoding: try encoder.encode(state), as: UTF8.self)
             metadata["mixrl.config"] = String(decoding: try encoder.encode(agent.configuration), as: UTF8.self)
         } catch {
-            throw .io(path: "<memory>", reason: "cannot encode the trainer state: \(error)")
+            throw .io(path: "<memory>", reason: "cannot encode the trainer state: \(SystemErrorText.reason(error))")
         }
         do {
             let spaces = AgentSpaces(observationSize: agent.observationSize, actionLow: agent.actionLow, actionHigh: agent.actionHigh)
             metadata["mixrl.spaces"] = String(decoding: try encoder.encode(spaces), as: UTF8.self)
         } catch {
-            throw .io(path: "<memory>", reason: "cannot encode the agent's spaces: \(error)")
+            throw .io(path: "<memory>", reason: "cannot encode the agent's spaces: \(SystemErrorText.reason(error))")
         }
         // Informational: resuming is bit-exact only with the same matrix-product library.
         metadata["mixrl.gemm"] = GemmBackend.summary
@@ -87,7 +88,7 @@ package enum Checkpoint {
         let path = url.path
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) }
-        catch { throw .io(path: path, reason: "cannot read: \(error.localizedDescription)") }
+        catch { throw .io(path: path, reason: "cannot read: \(SystemErrorText.reason(error))") }
         guard bytes.count >= 8 else { throw .corrupt(path: path, reason: "\(bytes.count) bytes, shorter than a safetensors header") }
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.decode(bytes, path: path) }
@@ -106,7 +107,7 @@ package enum Checkpoint {
             state = try decoder.decode(TrainerState.self, from: Data((archive.metadata["mixrl.state"] ?? "").utf8))
             configuration = try decoder.decode(TrainingConfiguration.self, from: Data((archive.metadata["mixrl.config"] ?? "").utf8))
         } catch {
-            throw .corrupt(path: path, reason: "unreadable trainer state: \(error)")
+            throw .corrupt(path: path, reason: "unreadable trainer state: \(SystemErrorText.reason(error))")
         }
         let spaces = archive.metadata["mixrl.spaces"].flatMap { try? decoder.decode(AgentSpaces.self, from: Data($0.utf8)) }
         return Contents(path: path, archive: archive, state: state, configuration: configuration, spaces: spaces)

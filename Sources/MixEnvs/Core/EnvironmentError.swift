@@ -1,3 +1,5 @@
+import MixTensor
+
 /// Why making or running an environment failed. Every case names the environment, and
 /// the ``description`` is a complete message for a user.
 public enum EnvironmentError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -33,7 +35,8 @@ public enum EnvironmentError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .unknownID(let id, let known):
-            return "unknown environment '\(id)'. Native environments: \(known.joined(separator: ", ")). "
+            return "unknown environment '\(id)'" + (Suggestion.closest(to: id, in: known).map { "; did you mean '\($0)'?" } ?? ".")
+                + " Native environments: \(known.joined(separator: ", ")). "
                 + "Python environments through the bridge: gym:ID (e.g. gym:HalfCheetah-v5), "
                 + "dmc:DOMAIN-TASK (e.g. dmc:cheetah-run), metaworld:TASK (e.g. metaworld:reach-v3)."
         case .invalidAction(let env, let expected, let got):

@@ -1,3 +1,5 @@
+import MixTensor
+
 /// A parsed environment identifier.
 package enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
     /// A native Swift environment, e.g. `Pendulum-v1`.
@@ -33,7 +35,8 @@ package enum EnvironmentID: Sendable, Equatable, CustomStringConvertible {
             try require(!rest.isEmpty, "expected metaworld:TASK, e.g. metaworld:reach-v3")
             self = .metaWorld(rest)
         default:
-            throw .invalidArgument(environment: id, message: "unknown suite prefix '\(prefix):'; use gym:, dmc: or metaworld: (or a native name without prefix)")
+            let hint = Suggestion.closest(to: prefix, in: ["gym", "dmc", "metaworld"]).map { "; did you mean '\($0):'?" } ?? ""
+            throw .invalidArgument(environment: id, message: "unknown suite prefix '\(prefix):'\(hint); use gym:, dmc: or metaworld: (or a native name without prefix)")
         }
     }
 

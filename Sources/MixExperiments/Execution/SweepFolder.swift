@@ -1,5 +1,6 @@
 import Foundation
 import MixAgents
+import MixTensor
 
 /// A failure to run a sweep that is not a fault of its spec: folders, locks, processes.
 package struct SweepError: Error, Sendable, CustomStringConvertible {
@@ -118,7 +119,7 @@ package struct SweepFolder: Sendable {
         try checkHolds(plan, spec: spec)
         for sub in ["configs", "runs", "logs", "locks"] {
             do { try fm.createDirectory(at: url.appendingPathComponent(sub), withIntermediateDirectories: true) }
-            catch { throw SweepError("cannot create the sweep folder \(url.path)/\(sub): \(error.localizedDescription)") }
+            catch { throw SweepError("cannot create the sweep folder \(url.path)/\(sub): \(SystemErrorText.reason(error))") }
         }
         let file = PlanFile(plan: plan, specSource: spec.source, overrides: spec.overrides, report: spec.report)
         try writeIfChanged(Self.encode(file), to: planFile)
@@ -142,7 +143,7 @@ package struct SweepFolder: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do { return try encoder.encode(value) + Data("\n".utf8) }
-        catch { throw SweepError("cannot encode \(T.self): \(error)") }
+        catch { throw SweepError("cannot encode \(T.self): \(SystemErrorText.reason(error))") }
     }
 
     func writeIfChanged(_ data: Data, to url: URL) throws(SweepError) {

@@ -1,5 +1,6 @@
 import Foundation
 import MixAgents
+import MixTensor
 
 /// The report of a sweep: tables and plots of every configuration aggregated over seeds,
 /// written as CSV, Markdown, SVG and one self-contained `report.html`.
@@ -259,7 +260,7 @@ package struct SweepReport: Sendable {
     @discardableResult
     package func write(to folder: URL) throws(SweepError) -> URL {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-        catch { throw SweepError("cannot create the report folder \(folder.path): \(error.localizedDescription)") }
+        catch { throw SweepError("cannot create the report folder \(folder.path): \(SystemErrorText.reason(error))") }
         var files: [(String, String)] = [
             ("summary.md", markdown()), ("final-returns.csv", summaryCSV()), ("curves.csv", curvesCSV()), ("report.html", html()),
         ]

@@ -1,6 +1,7 @@
 import Foundation
 import MixAgents
 import MixEnvs
+import MixTensor
 
 /// One run of a sweep: its place in the plan, its id and its resolved configuration.
 package struct PlannedRun: Sendable, Codable, Equatable {
@@ -180,7 +181,7 @@ extension SweepSpec {
             // Explicit estimator options (M, the baseline), as the run's config.json has them.
             configuration = try JSONValue.object(object).decode(TrainingConfiguration.self).resolvingEstimatorDefaults()
         } catch {
-            throw SweepSpecError("\(origin): the values do not form a configuration: \(error)", key: originKey, at: originLocation)
+            throw SweepSpecError("\(origin): the values do not form a configuration: \(SystemErrorText.reason(error))", key: originKey, at: originLocation)
         }
         if let problem = configuration.problems.first {
             let culprit = all.last { $0.0.key == problem.key }?.0

@@ -1,4 +1,5 @@
 import Foundation
+import MixAgents
 
 /// A sweep: a grid of training configurations and how to run it. Read from a TOML file
 /// (see docs/sweeps.md) with ``load(path:overrides:)``; ``plan()`` expands it into runs.
@@ -301,7 +302,7 @@ enum SpecReader {
             }
             guard let type = TrainingOptions.type(of: key) else {
                 throw SweepSpecError("unknown key" + Suggestion.didYouMean(key, in: known)
-                                     + " (training options are the keys of config.json; see docs/sweeps.md)", key: keyPath, at: value.location)
+                                     + " (training options are the keys of config.json, listed in docs/configuration.md)", key: keyPath, at: value.location)
             }
             out.append(try readSetting(value, key: key, type: type, path: keyPath))
         }
@@ -478,7 +479,8 @@ enum SpecReader {
 /// path (`sweep.jobs`, `slurm.time`, `preset."Pendulum-v1".steps`); a bare training
 /// option means `grid.KEY` and then applies to every run (the key is removed from
 /// variants and presets). VALUE is written as in TOML; text that is not a TOML value
-/// is taken as a string (`--set environment=Pendulum-v1`).
+/// is taken as a string for string and choice options (`--set environment=Pendulum-v1`)
+/// and is an error for the others, as for `mixrl train --set`.
 enum SpecOverride {
     static func apply(_ override: String, to document: inout TOMLTable) throws(SweepSpecError) {
         let source = "--set \(override)"
@@ -489,11 +491,14 @@ enum SpecOverride {
         let keyText = String(override[..<eq]).trimmingSpaces
         let valueText = String(override[override.index(after: eq)...]).trimmingSpaces
         guard !keyText.isEmpty else { throw SweepSpecError("the key before '=' is empty", at: at) }
-        // Parse as a one-line TOML document; a value that is not TOML becomes a string.
+        // Parse as a one-line TOML document; a value that is not TOML becomes a string
+        // (for string and choice options only: the rule of `mixrl train --set` too).
         var parsed: TOMLTable
+        var bareWord = false
         do {
             parsed = try TOMLParser.parse("\(keyText) = \(valueText)", source: source, firstLine: 0)
         } catch {
+            bareWord = true
             var quoted = ""
             JSONValue.writeString(valueText, into: &quoted)
             do { parsed = try TOMLParser.parse("\(keyText) = \(quoted)", source: source, firstLine: 0) }
@@ -511,6 +516,10 @@ enum SpecOverride {
         if !SpecReader.tables.contains(path[0]) { path.insert("grid", at: 0) }
         guard path.count >= 2 else {
             throw SweepSpecError("'\(path[0])' is a section; set one of its keys, as in --set \(path[0]).KEY=VALUE", at: at)
+        }
+        if bareWord, path[0] == "grid" || path[0] == "preset", let key = path.last,
+           let type = key == "seeds" ? OptionType.unsignedInteger : TrainingOptions.type(of: key), !type.acceptsBareWords {
+            throw SweepSpecError(TrainingOptions.notATOMLValue(valueText, type: type), key: path.joined(separator: "."), at: at)
         }
         if path[0] == "grid" && path.count == 2 {
             let key = path[1]

@@ -3,9 +3,8 @@ import Foundation
 
 /// A JSON document as a value: what `config.json`, `status.json` and `plan.json` hold.
 ///
-/// Sweeps edit configurations as `JSONValue` objects (keyed by the snake_case names of
-/// `TrainingConfiguration`) so that every training option can be swept without a table
-/// of options kept by hand; ``canonicalText`` is what run ids hash.
+/// Sweeps edit configurations as `JSONValue` objects (keyed by the snake_case keys of
+/// the option table, `TrainingOptions.all`); ``canonicalText`` is what run ids hash.
 package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)

@@ -119,7 +119,7 @@ package struct BanditProblem: Sendable, Equatable {
             logits: Tensor(shape: Shape(1, k), scalars: p.logits),
             means: Tensor(shape: Shape(1, k), scalars: p.means),
             logStds: Tensor(shape: Shape(1, k), scalars: p.logStds),
-            squash: TanhSquash(scale: [Self.actionScale], bias: [Self.actionBias]),
+            squash: TanhSquash(uncheckedScale: [Self.actionScale], bias: [Self.actionBias]),
             alpha: alpha,
             makeCritic: { tape, random in BanditProblem.critic(reward, on: tape, random: random) })
     }

@@ -92,7 +92,7 @@ enum GradientSampler {
             let means = tape.input(t.means, requiresGradient: true)
             let logStds = tape.input(t.logStds, requiresGradient: true)
             let distribution = SquashedGaussianMixture(
-                mixture: GaussianMixture(means: means, logStds: logStds, logits: logits, on: tape), squash: problem.squash)
+                unchecked: GaussianMixture(uncheckedMeans: means, logStds: logStds, logits: logits, on: tape), squash: problem.squash)
             let result = try estimator.actorLoss(distribution: distribution, states: tape.input(t.states), critic: critic,
                                                  alpha: Scalar(problem.alpha), on: tape, using: &rng)
             tape.backward(from: result.loss)

@@ -12,7 +12,18 @@ public struct DiagonalGaussian<Scalar: TensorScalar> {
     public let logStds: Variable
 
     /// A view over `means` and `logStds` (equal shapes `[B, d]`).
-    public init(means: Variable, logStds: Variable, on tape: Tape<Scalar>) {
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` otherwise.
+    public init(means: Variable, logStds: Variable, on tape: Tape<Scalar>) throws(DistributionError) {
+        guard tape.shape(of: means) == tape.shape(of: logStds) && tape.shape(of: means).rank == 2 else {
+            throw .shapeMismatch(operation: "DiagonalGaussian", expected: "means and log-stds of one shape [B, d]",
+                                 got: "means \(tape.shape(of: means)) and log-stds \(tape.shape(of: logStds))")
+        }
+        self.init(uncheckedMeans: means, logStds: logStds, on: tape)
+    }
+
+    /// The view for shapes the caller built to fit.
+    package init(uncheckedMeans means: Variable, logStds: Variable, on tape: Tape<Scalar>) {
         precondition(tape.shape(of: means) == tape.shape(of: logStds) && tape.shape(of: means).rank == 2,
                      "MixPolicy: Gaussian means \(tape.shape(of: means)) and log-stds \(tape.shape(of: logStds)) must both be [B, d]")
         self.tape = tape
@@ -53,7 +64,18 @@ public struct SquashedGaussian<Scalar: TensorScalar> {
     public let squash: TanhSquash<Scalar>
 
     /// The squashed `gaussian` (whose dimension must match the squash's).
-    public init(gaussian: DiagonalGaussian<Scalar>, squash: TanhSquash<Scalar>) {
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` otherwise.
+    public init(gaussian: DiagonalGaussian<Scalar>, squash: TanhSquash<Scalar>) throws(DistributionError) {
+        guard gaussian.dimension == squash.actionDimension else {
+            throw .shapeMismatch(operation: "SquashedGaussian", expected: "a squash of the Gaussian's dimension \(gaussian.dimension)",
+                                 got: "a squash of dimension \(squash.actionDimension)")
+        }
+        self.init(unchecked: gaussian, squash: squash)
+    }
+
+    /// The squashed Gaussian for parts the caller built to fit.
+    package init(unchecked gaussian: DiagonalGaussian<Scalar>, squash: TanhSquash<Scalar>) {
         precondition(gaussian.dimension == squash.actionDimension,
                      "MixPolicy: Gaussian of dimension \(gaussian.dimension) with a squash of dimension \(squash.actionDimension)")
         self.gaussian = gaussian

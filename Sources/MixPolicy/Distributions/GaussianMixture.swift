@@ -36,7 +36,20 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     public let dimension: Int
 
     /// A view over `means`, `logStds` (`[B, K*d]`) and `logits` (`[B, K]`).
-    public init(means: Variable, logStds: Variable, logits: Variable, on tape: Tape<Scalar>) {
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` when the
+    ///   shapes do not fit together, naming all three.
+    public init(means: Variable, logStds: Variable, logits: Variable, on tape: Tape<Scalar>) throws(DistributionError) {
+        let m = tape.shape(of: means), s = tape.shape(of: logStds), l = tape.shape(of: logits)
+        guard m.rank == 2 && m == s && l.rank == 2 && l[0] == m[0] && l[1] >= 1 && m[1] % l[1] == 0 else {
+            throw .shapeMismatch(operation: "GaussianMixture", expected: "means and log-stds [B, K*d] and logits [B, K]",
+                                 got: "means \(m), log-stds \(s), logits \(l)")
+        }
+        self.init(uncheckedMeans: means, logStds: logStds, logits: logits, on: tape)
+    }
+
+    /// The view for shapes the caller built to fit (a policy's heads).
+    package init(uncheckedMeans means: Variable, logStds: Variable, logits: Variable, on tape: Tape<Scalar>) {
         let m = tape.shape(of: means), s = tape.shape(of: logStds), l = tape.shape(of: logits)
         precondition(m.rank == 2 && m == s && l.rank == 2 && l[0] == m[0] && l[1] >= 1 && m[1] % l[1] == 0,
                      "MixPolicy: mixture means \(m) and log-stds \(s) must be [B, K*d] and logits \(l) [B, K]")
@@ -56,7 +69,20 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// `log p(u)` for pre-squash points `u` of shape `[B*R, d]`, `R = samplesPerState` rows
     /// per state (grouped by state), to `[B*R, 1]`. Differentiable in `u` and in every
     /// parameter. With K = 1 it is the Gaussian log-density (no log-sum-exp).
-    public func logDensity(_ u: Variable, samplesPerState r: Int = 1) -> Variable {
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` unless `u` is
+    ///   `[B*R, d]` with `R >= 1`.
+    public func logDensity(_ u: Variable, samplesPerState r: Int = 1) throws(DistributionError) -> Variable {
+        guard r >= 1, tape.shape(of: u) == Shape(stateCount * r, dimension) else {
+            throw .shapeMismatch(operation: "GaussianMixture.logDensity",
+                                 expected: "points [\(stateCount) * \(r), \(dimension)] (\(r) per state of \(stateCount) states, dimension \(dimension))",
+                                 got: "\(tape.shape(of: u))")
+        }
+        return logDensityRows(u, samplesPerState: r)
+    }
+
+    /// ``logDensity(_:samplesPerState:)`` for points the caller built to fit.
+    package func logDensityRows(_ u: Variable, samplesPerState r: Int = 1) -> Variable {
         let n = stateCount * r, k = componentCount
         precondition(tape.shape(of: u) == Shape(n, dimension),
                      "MixPolicy: \(r) samples per state of \(stateCount) states need points [\(n), \(dimension)], got \(tape.shape(of: u))")
@@ -81,13 +107,26 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// Reparameterized points of every component: `M = samplesPerComponent` per component,
     /// `[B*K*M, d]`, row `(b*K + k)*M + m` is `mu_bk + sigma_bk * noise[row]`. This is
     /// MRP's stacked batch.
-    public func componentSamples(noise: Tensor<Scalar>, samplesPerComponent m: Int = 1) -> Variable {
-        componentSamples(noise: tape.input(noise), samplesPerComponent: m)
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` unless `noise`
+    ///   is `[B*K*M, d]` with `M >= 1`.
+    public func componentSamples(noise: Tensor<Scalar>, samplesPerComponent m: Int = 1) throws(DistributionError) -> Variable {
+        try componentSamples(noise: tape.input(noise), samplesPerComponent: m)
     }
 
     /// ``componentSamples(noise:samplesPerComponent:)-(Tensor<Scalar>,_)`` with the noise
     /// already on the tape (for example `tape.randomNormal`, drawn into a reused buffer).
-    public func componentSamples(noise: Variable, samplesPerComponent m: Int = 1) -> Variable {
+    public func componentSamples(noise: Variable, samplesPerComponent m: Int = 1) throws(DistributionError) -> Variable {
+        guard m >= 1, tape.shape(of: noise) == Shape(stateCount * componentCount * m, dimension) else {
+            throw .shapeMismatch(operation: "GaussianMixture.componentSamples",
+                                 expected: "noise [\(stateCount) * \(componentCount) * \(m), \(dimension)] (\(m) per component of \(componentCount) for \(stateCount) states)",
+                                 got: "\(tape.shape(of: noise))")
+        }
+        return componentPoints(noise: noise, samplesPerComponent: m)
+    }
+
+    /// ``componentSamples(noise:samplesPerComponent:)-(Variable,_)`` for noise the caller built to fit.
+    package func componentPoints(noise: Variable, samplesPerComponent m: Int = 1) -> Variable {
         let rows = stateCount * componentCount * m
         precondition(tape.shape(of: noise) == Shape(rows, dimension),
                      "MixPolicy: component noise must be [\(rows), \(dimension)], got \(tape.shape(of: noise))")
@@ -99,12 +138,29 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// `components[row]` is the component of row `row` (rows grouped by state, `R` per
     /// state), and the result, `[B*R, d]`, is `mu + sigma * noise` of that component. The
     /// gradient reaches the chosen components' means and log-stds, not the weights.
-    public func samples(components: [Int32], noise: Tensor<Scalar>) -> Variable {
-        samples(components: components, noise: tape.input(noise))
+    ///
+    /// - Throws: ``DistributionError`` unless there are `R >= 1` components per state,
+    ///   each in `0 ..< K`, and `noise` is `[B*R, d]`.
+    public func samples(components: [Int32], noise: Tensor<Scalar>) throws(DistributionError) -> Variable {
+        try samples(components: components, noise: tape.input(noise))
     }
 
     /// ``samples(components:noise:)-(_,Tensor<Scalar>)`` with the noise already on the tape.
-    public func samples(components: [Int32], noise: Variable) -> Variable {
+    public func samples(components: [Int32], noise: Variable) throws(DistributionError) -> Variable {
+        let n = components.count
+        guard n >= stateCount, n % stateCount == 0, tape.shape(of: noise) == Shape(n, dimension) else {
+            throw .shapeMismatch(operation: "GaussianMixture.samples",
+                                 expected: "R component choices per state for \(stateCount) states and noise [\(stateCount) * R, \(dimension)]",
+                                 got: "\(n) choices and noise \(tape.shape(of: noise))")
+        }
+        if let bad = components.first(where: { $0 < 0 || Int($0) >= componentCount }) {
+            throw .invalidValue(operation: "GaussianMixture.samples", message: "component \(bad) is outside 0..<\(componentCount)")
+        }
+        return points(components: components, noise: noise)
+    }
+
+    /// ``samples(components:noise:)-(_,Variable)`` for choices and noise the caller built to fit.
+    package func points(components: [Int32], noise: Variable) -> Variable {
         let n = components.count, k = componentCount
         precondition(n % stateCount == 0 && tape.shape(of: noise) == Shape(n, dimension),
                      "MixPolicy: \(n) component choices for \(stateCount) states with noise \(tape.shape(of: noise))")

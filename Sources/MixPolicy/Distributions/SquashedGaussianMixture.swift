@@ -14,7 +14,19 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
     public let squash: TanhSquash<Scalar>?
 
     /// The mixture squashed by `squash` (`nil`: unsquashed).
-    public init(mixture: GaussianMixture<Scalar>, squash: TanhSquash<Scalar>?) {
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` when the
+    ///   squash has another dimension than the mixture.
+    public init(mixture: GaussianMixture<Scalar>, squash: TanhSquash<Scalar>?) throws(DistributionError) {
+        if let squash, squash.actionDimension != mixture.dimension {
+            throw .shapeMismatch(operation: "SquashedGaussianMixture", expected: "a squash of the mixture's dimension \(mixture.dimension)",
+                                 got: "a squash of dimension \(squash.actionDimension)")
+        }
+        self.init(unchecked: mixture, squash: squash)
+    }
+
+    /// The squashed mixture for parts the caller built to fit.
+    package init(unchecked mixture: GaussianMixture<Scalar>, squash: TanhSquash<Scalar>?) {
         if let squash {
             precondition(squash.actionDimension == mixture.dimension,
                          "MixPolicy: mixture of dimension \(mixture.dimension) with a squash of dimension \(squash.actionDimension)")
@@ -40,8 +52,21 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
 
     /// `log pi(a)` of the actions squashed from `u` (`[B*R, d]`, `R = samplesPerState`
     /// rows per state, grouped by state), evaluated at `u`, to `[B*R, 1]`.
-    public func logDensity(preSquash u: Variable, samplesPerState r: Int = 1) -> Variable {
-        let base = mixture.logDensity(u, samplesPerState: r)
+    ///
+    /// - Throws: ``DistributionError/shapeMismatch(operation:expected:got:)`` unless `u` is
+    ///   `[B*R, d]` with `R >= 1`.
+    public func logDensity(preSquash u: Variable, samplesPerState r: Int = 1) throws(DistributionError) -> Variable {
+        guard r >= 1, tape.shape(of: u) == Shape(stateCount * r, actionDimension) else {
+            throw .shapeMismatch(operation: "SquashedGaussianMixture.logDensity",
+                                 expected: "pre-squash points [\(stateCount) * \(r), \(actionDimension)] (\(r) per state of \(stateCount) states, dimension \(actionDimension))",
+                                 got: "\(tape.shape(of: u))")
+        }
+        return logDensityRows(preSquash: u, samplesPerState: r)
+    }
+
+    /// ``logDensity(preSquash:samplesPerState:)`` for points the caller built to fit.
+    package func logDensityRows(preSquash u: Variable, samplesPerState r: Int = 1) -> Variable {
+        let base = mixture.logDensityRows(u, samplesPerState: r)
         guard let squash else { return base }
         return tape.subtract(base, squash.logAbsJacobian(preSquash: u, on: tape))
     }
@@ -63,7 +88,7 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
                        using rng: inout RandomStream) -> (preSquash: Variable, action: Variable) {
         mixture.drawComponents(samplesPerState: r, into: &components, using: &rng)
         let noise = tape.randomNormal(Shape(stateCount * r, actionDimension), using: &rng)
-        let u = mixture.samples(components: components, noise: noise)
+        let u = mixture.points(components: components, noise: noise)
         return (u, action(preSquash: u))
     }
 
@@ -72,7 +97,7 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
     /// differentiable through the reparameterized points and the density.
     public func entropyEstimate(samplesPerState r: Int = 1, using rng: inout RandomStream) -> Variable {
         let s = sample(samplesPerState: r, using: &rng)
-        let logDensity = self.logDensity(preSquash: s.preSquash, samplesPerState: r)
+        let logDensity = logDensityRows(preSquash: s.preSquash, samplesPerState: r)
         return tape.scale(tape.mean(tape.reshape(logDensity, to: Shape(stateCount, r)), axis: 1), by: -1)
     }
 
@@ -80,7 +105,7 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
     /// distribution), or `nil` when K > 1 or there is no squash.
     public var singleComponent: SquashedGaussian<Scalar>? {
         guard componentCount == 1, let squash else { return nil }
-        return SquashedGaussian(gaussian: DiagonalGaussian(means: mixture.means, logStds: mixture.logStds, on: tape),
+        return SquashedGaussian(unchecked: DiagonalGaussian(uncheckedMeans: mixture.means, logStds: mixture.logStds, on: tape),
                                 squash: squash)
     }
 }

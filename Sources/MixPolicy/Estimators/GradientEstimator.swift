@@ -39,6 +39,31 @@ public protocol GradientEstimator: Sendable, CustomStringConvertible {
 }
 
 extension GradientEstimator {
+    /// Throws ``EstimatorError/shapeMismatch(estimator:input:expected:got:)`` unless
+    /// `states` is `[B, s]` with one row per state of `distribution`. The built-in
+    /// estimators call it first; an estimator of your own can too.
+    public func requireStates<Scalar>(_ states: Variable, of distribution: SquashedGaussianMixture<Scalar>) throws(EstimatorError) {
+        let shape = distribution.tape.shape(of: states)
+        guard shape.rank == 2, shape[0] == distribution.stateCount else {
+            throw .shapeMismatch(estimator: description, input: "states",
+                                 expected: "[\(distribution.stateCount), s] (one row per state of the distribution)", got: shape)
+        }
+    }
+
+    /// `critic(states, actions)`, checked to hold one value per action row (`[rows, 1]`):
+    /// a critic that returns fewer rows would otherwise be broadcast silently over the
+    /// batch. Throws ``EstimatorError/shapeMismatch(estimator:input:expected:got:)``.
+    public func criticValues<Scalar>(_ critic: CriticFunction, states: Variable, actions: Variable,
+                                     on tape: Tape<Scalar>) throws(EstimatorError) -> Variable {
+        let q = critic(states, actions)
+        let rows = tape.shape(of: actions)[0]
+        guard tape.shape(of: q) == Shape(rows, 1) else {
+            throw .shapeMismatch(estimator: description, input: "critic's values",
+                                 expected: "[\(rows), 1] (one per action row)", got: tape.shape(of: q))
+        }
+        return q
+    }
+
     /// Records `policy`'s distribution for `states` and then the surrogate loss; see
     /// ``actorLoss(distribution:states:critic:alpha:on:using:)``.
     public func actorLoss<Policy: MixturePolicy>(
@@ -125,6 +150,12 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidSampleCount(estimator: String, samples: Int)
     /// A relaxation temperature that is not positive and finite.
     case invalidTemperature(estimator: String, temperature: Double)
+    /// An input of the wrong shape: the states (one row per state of the distribution) or
+    /// the critic's values (one per action row, `[rows, 1]`).
+    case shapeMismatch(estimator: String, input: String, expected: String, got: Shape)
+    /// A distribution call inside the estimator rejected its arguments (for estimators
+    /// written outside this module: `catch { throw .distribution(estimator: description, error) }`).
+    case distribution(estimator: String, DistributionError)
     /// Any other reason, for estimators written outside this module (and for a loaded
     /// agent asked to train without the custom estimator it was trained with).
     case failed(estimator: String, reason: String)
@@ -142,6 +173,10 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
             "\(e) needs at least 1 sample, got \(m)"
         case let .invalidTemperature(e, t):
             "\(e) needs a positive, finite relaxation temperature, got \(t)"
+        case let .shapeMismatch(e, input, expected, got):
+            "\(e): the \(input) must be \(expected), got \(got)"
+        case let .distribution(e, error):
+            "\(e): \(error)"
         case let .failed(e, reason):
             "\(e): \(reason)"
         }

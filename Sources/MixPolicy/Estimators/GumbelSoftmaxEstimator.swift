@@ -10,6 +10,13 @@
 /// Cost: one critic evaluation per state, with a backward pass through the critic.
 /// Needs a mixture: throws ``EstimatorError/requiresMixture(estimator:componentCount:)`` at K = 1.
 public struct GumbelSoftmaxEstimator: GradientEstimator {
+    /// `gumbel`: mixtures, biased, one critic evaluation per state.
+    public static let registration = EstimatorRegistration(
+        name: "gumbel", label: "Gumbel", summary: "Gumbel-softmax relaxation of the component choice (biased; for comparison)",
+        applicability: .mixture, isUnbiased: false, sampleCount: .single, takesBaseline: false) { o in
+            GumbelSoftmaxEstimator(temperature: o.gumbelTemperature)
+        }
+
     /// The relaxation temperature tau (> 0).
     public var temperature: Double
 
@@ -36,6 +43,7 @@ public struct GumbelSoftmaxEstimator: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
+        try requireStates(states, of: distribution)
         let mixture = distribution.mixture
         let b = distribution.stateCount, k = distribution.componentCount, d = distribution.actionDimension
         let gumbel = tape.constant(shape: Shape(b, k)) { noise in
@@ -58,12 +66,12 @@ public struct GumbelSoftmaxEstimator: GradientEstimator {
                 }
             }
         }
-        let points = mixture.componentSamples(noise: eps)
+        let points = mixture.componentPoints(noise: eps)
         let blended = tape.multiply(points, tape.reshape(relaxed, to: Shape(b * k, 1)))
         let u = tape.reshape(tape.sum(tape.reshape(blended, to: Shape(b, k, d)), axis: 1), to: Shape(b, d))
         let a = distribution.action(preSquash: u)
-        let logDensity = distribution.logDensity(preSquash: u)
-        let q = critic(states, a)
+        let logDensity = distribution.logDensityRows(preSquash: u)
+        let q = try criticValues(critic, states: states, actions: a, on: tape)
         let loss = tape.mean(tape.softLoss(logDensity: logDensity, q: q, alpha: alpha))
         let perState = tape.stopGradient(logDensity)
         return ActorLoss(loss: loss, logDensity: perState, meanLogDensity: tape.value(of: perState).mean(),

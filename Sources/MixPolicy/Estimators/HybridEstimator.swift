@@ -8,6 +8,13 @@
 /// critic. Needs a mixture (at K = 1 it is RP): throws
 /// ``EstimatorError/requiresMixture(estimator:componentCount:)``.
 public struct HybridEstimator: GradientEstimator {
+    /// `hybrid`: mixtures, unbiased, `M` critic evaluations per state.
+    public static let registration = EstimatorRegistration(
+        name: "hybrid", label: "hybrid", summary: "reparameterization inside the sampled component, likelihood ratio for the weights",
+        applicability: .mixture, isUnbiased: true, sampleCount: .perState, takesBaseline: true) { o in
+            HybridEstimator(samples: o.samples, baseline: o.baseline)
+        }
+
     /// Samples per state, M (default 1).
     public var samples: Int
     /// The baseline subtracted from the weights' learning signal.
@@ -43,13 +50,14 @@ public struct HybridEstimator: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
+        try requireStates(states, of: distribution)
         let mixture = distribution.mixture, b = distribution.stateCount, k = distribution.componentCount, m = samples
         let components = mixture.drawComponents(samplesPerState: m, using: &rng)
         let noise = tape.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
-        let u = mixture.samples(components: components, noise: noise)
+        let u = mixture.points(components: components, noise: noise)
         let a = distribution.action(preSquash: u)
-        let logDensity = distribution.logDensity(preSquash: u, samplesPerState: m)
-        let q = critic(tape.repeatingRows(states, times: m), a)
+        let logDensity = distribution.logDensityRows(preSquash: u, samplesPerState: m)
+        let q = try criticValues(critic, states: tape.repeatingRows(states, times: m), actions: a, on: tape)
         let perSample = tape.softLoss(logDensity: logDensity, q: q, alpha: alpha)
         let signal = tape.stopGradient(baseline == .leaveOneOut ? tape.subtractingLeaveOneOut(perSample, stateCount: b) : perSample)
         let logWeight = components.withUnsafeBufferPointer { chosen in

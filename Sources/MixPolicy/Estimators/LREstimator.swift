@@ -7,6 +7,13 @@
 /// Cost: `M` critic evaluations per state, forward only (the critic is never
 /// differentiated, so it also works for non-differentiable rewards).
 public struct LREstimator: GradientEstimator {
+    /// `lr`: any policy, unbiased, `M` critic evaluations per state (forward only).
+    public static let registration = EstimatorRegistration(
+        name: "lr", label: "LR", summary: "likelihood ratio (score function), with a leave-one-out baseline by default",
+        applicability: .any, isUnbiased: true, sampleCount: .perState, takesBaseline: true) { o in
+            LREstimator(samples: o.samples, baseline: o.baseline)
+        }
+
     /// Samples per state, M (default 1).
     public var samples: Int
     /// The baseline subtracted from the learning signal.
@@ -41,13 +48,14 @@ public struct LREstimator: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
+        try requireStates(states, of: distribution)
         let mixture = distribution.mixture, b = distribution.stateCount, m = samples
         let components = mixture.drawComponents(samplesPerState: m, using: &rng)
         let noise = tape.randomNormal(Shape(b * m, distribution.actionDimension), using: &rng)
-        let u = tape.stopGradient(mixture.samples(components: components, noise: noise))
+        let u = tape.stopGradient(mixture.points(components: components, noise: noise))
         let a = distribution.action(preSquash: u)
-        let logDensity = distribution.logDensity(preSquash: u, samplesPerState: m)
-        let q = critic(tape.repeatingRows(states, times: m), a)
+        let logDensity = distribution.logDensityRows(preSquash: u, samplesPerState: m)
+        let q = try criticValues(critic, states: tape.repeatingRows(states, times: m), actions: a, on: tape)
         let perSample = tape.softLoss(logDensity: logDensity, q: q, alpha: alpha)
         let signal = tape.stopGradient(baseline == .leaveOneOut ? tape.subtractingLeaveOneOut(perSample, stateCount: b) : perSample)
         let loss = tape.mean(tape.multiply(logDensity, signal))

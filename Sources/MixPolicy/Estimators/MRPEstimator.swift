@@ -10,6 +10,13 @@
 /// batch (rows `((b*K) + k)*M + m`), so each critic layer is a single gemm; plus a backward
 /// pass through the critic. At K = 1 it is RP.
 public struct MRPEstimator: GradientEstimator {
+    /// `mrp`: mixtures, unbiased, `K * M` critic evaluations per state.
+    public static let registration = EstimatorRegistration(
+        name: "mrp", label: "MRP", summary: "marginalized reparameterization: one reparameterized sample per component, weighted exactly",
+        applicability: .mixture, isUnbiased: true, sampleCount: .perComponent, takesBaseline: false) { o in
+            MRPEstimator(samplesPerComponent: o.samples)
+        }
+
     /// Reparameterized samples per component, M (default 1).
     public var samplesPerComponent: Int
 
@@ -35,13 +42,14 @@ public struct MRPEstimator: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
+        try requireStates(states, of: distribution)
         let mixture = distribution.mixture
         let b = distribution.stateCount, k = distribution.componentCount, m = samplesPerComponent
         let noise = tape.randomNormal(Shape(b * k * m, distribution.actionDimension), using: &rng)
-        let u = mixture.componentSamples(noise: noise, samplesPerComponent: m)
+        let u = mixture.componentPoints(noise: noise, samplesPerComponent: m)
         let a = distribution.action(preSquash: u)
-        let logDensity = distribution.logDensity(preSquash: u, samplesPerState: k * m)
-        let q = critic(tape.repeatingRows(states, times: k * m), a)
+        let logDensity = distribution.logDensityRows(preSquash: u, samplesPerState: k * m)
+        let q = try criticValues(critic, states: tape.repeatingRows(states, times: k * m), actions: a, on: tape)
         let perSample = tape.softLoss(logDensity: logDensity, q: q, alpha: alpha)
 
         // sum_k w_k * (mean over the M samples of component k)

@@ -4,6 +4,11 @@
 /// through the critic. Throws ``EstimatorError/requiresGaussian(estimator:componentCount:)``
 /// for a mixture, whose component choice it cannot differentiate.
 public struct RPEstimator: GradientEstimator {
+    /// `rp`: Gaussian policies, unbiased, one critic evaluation per state.
+    public static let registration = EstimatorRegistration(
+        name: "rp", label: "RP", summary: "reparameterization through one sample (Gaussian policies)",
+        applicability: .gaussian, isUnbiased: true, sampleCount: .single, takesBaseline: false) { _ in RPEstimator() }
+
     /// The RP estimator (one sample per state).
     public init() {}
 
@@ -26,12 +31,13 @@ public struct RPEstimator: GradientEstimator {
         alpha: Scalar, on tape: Tape<Scalar>, using rng: inout RandomStream
     ) throws(EstimatorError) -> ActorLoss<Scalar> {
         try validate(componentCount: distribution.componentCount)
+        try requireStates(states, of: distribution)
         let b = distribution.stateCount
         let noise = tape.randomNormal(Shape(b, distribution.actionDimension), using: &rng)
-        let u = distribution.mixture.componentSamples(noise: noise)
+        let u = distribution.mixture.componentPoints(noise: noise)
         let a = distribution.action(preSquash: u)
-        let logDensity = distribution.logDensity(preSquash: u)
-        let q = critic(states, a)
+        let logDensity = distribution.logDensityRows(preSquash: u)
+        let q = try criticValues(critic, states: states, actions: a, on: tape)
         let loss = tape.mean(tape.softLoss(logDensity: logDensity, q: q, alpha: alpha))
         let perState = tape.stopGradient(logDensity)
         return ActorLoss(loss: loss, logDensity: perState, meanLogDensity: tape.value(of: perState).mean(),

@@ -11,15 +11,25 @@ public struct LogStdBound: Sendable, Equatable, Hashable {
     /// The largest log-std (default 2, SAC's).
     public var upper: Double
 
-    /// A bound `[lower, upper]` (`lower < upper`).
-    public init(lower: Double = -5, upper: Double = 2) {
+    /// A bound `[lower, upper]` (finite, `lower < upper`).
+    ///
+    /// - Throws: ``DistributionError/invalidValue(operation:message:)`` otherwise.
+    public init(lower: Double = -5, upper: Double = 2) throws(DistributionError) {
+        guard lower.isFinite && upper.isFinite && lower < upper else {
+            throw .invalidValue(operation: "LogStdBound", message: "needs finite bounds with lower < upper, got [\(lower), \(upper)]")
+        }
+        self.init(uncheckedLower: lower, upper: upper)
+    }
+
+    /// A bound the caller has checked.
+    package init(uncheckedLower lower: Double, upper: Double) {
         precondition(lower < upper, "MixPolicy: LogStdBound needs lower < upper, got [\(lower), \(upper)]")
         self.lower = lower
         self.upper = upper
     }
 
     /// SAC's `[-5, 2]`.
-    public static let sac = LogStdBound()
+    public static let sac = LogStdBound(uncheckedLower: -5, upper: 2)
 
     /// The bounded log-std of raw head outputs `x` (one fused affine of `tanh`).
     public func apply<Scalar>(_ x: Variable, on tape: Tape<Scalar>) -> Variable {

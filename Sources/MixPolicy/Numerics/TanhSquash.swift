@@ -20,19 +20,41 @@ public struct TanhSquash<Scalar: TensorScalar>: Sendable, Equatable {
     let logJacobianConstant: Scalar
 
     /// The squash onto the box with half-widths `scale` and centres `bias` (one entry per
-    /// action dimension; every `scale` positive).
-    public init(scale: [Scalar], bias: [Scalar]) {
+    /// action dimension; every `scale` positive and finite).
+    ///
+    /// - Throws: ``DistributionError/invalidValue(operation:message:)`` for no dimensions,
+    ///   counts that differ, or a scale that is not positive and finite.
+    public init(scale: [Scalar], bias: [Scalar]) throws(DistributionError) {
+        guard scale.count == bias.count && !scale.isEmpty else {
+            throw .invalidValue(operation: "TanhSquash", message: "needs one scale and one bias per action dimension (at least one), got \(scale.count) scales and \(bias.count) biases")
+        }
+        guard scale.allSatisfy({ $0 > 0 && $0.isFinite }), bias.allSatisfy(\.isFinite) else {
+            throw .invalidValue(operation: "TanhSquash", message: "scales must be positive and finite and biases finite, got scales \(scale) and biases \(bias)")
+        }
+        self.init(uncheckedScale: scale, bias: bias)
+    }
+
+    /// The squash onto the box `[lower, upper]` (finite action-space bounds, `lower < upper`
+    /// in every dimension).
+    ///
+    /// - Throws: ``DistributionError/invalidValue(operation:message:)`` for counts that
+    ///   differ, no dimensions, or bounds that are not finite with `lower < upper`.
+    public init(lower: [Scalar], upper: [Scalar]) throws(DistributionError) {
+        guard lower.count == upper.count && !lower.isEmpty else {
+            throw .invalidValue(operation: "TanhSquash", message: "needs one lower and one upper bound per action dimension (at least one), got \(lower.count) and \(upper.count)")
+        }
+        guard zip(lower, upper).allSatisfy({ $0.isFinite && $1.isFinite && $0 < $1 }) else {
+            throw .invalidValue(operation: "TanhSquash", message: "bounds must be finite with lower < upper in every dimension, got \(lower) to \(upper)")
+        }
+        self.init(uncheckedScale: zip(lower, upper).map { ($1 - $0) / 2 }, bias: zip(lower, upper).map { ($1 + $0) / 2 })
+    }
+
+    /// The squash for values the caller has checked (positive finite scales, equal counts).
+    package init(uncheckedScale scale: [Scalar], bias: [Scalar]) {
         precondition(scale.count == bias.count && !scale.isEmpty, "MixPolicy: TanhSquash needs one scale and one bias per action dimension, got \(scale.count) and \(bias.count)")
-        precondition(scale.allSatisfy { $0 > 0 && $0.isFinite }, "MixPolicy: TanhSquash scales must be positive and finite, got \(scale)")
         self.scale = Tensor(shape: Shape(1, scale.count), scalars: scale)
         self.bias = Tensor(shape: Shape(1, bias.count), scalars: bias)
         logJacobianConstant = scale.reduce(Scalar(0)) { $0 + Scalar.log($1) } + Scalar(scale.count) * 2 * Scalar.log(2)
-    }
-
-    /// The squash onto the box `[lower, upper]` (action-space bounds, `lower < upper`).
-    public init(lower: [Scalar], upper: [Scalar]) {
-        precondition(lower.count == upper.count, "MixPolicy: \(lower.count) lower and \(upper.count) upper action bounds")
-        self.init(scale: zip(lower, upper).map { ($1 - $0) / 2 }, bias: zip(lower, upper).map { ($1 + $0) / 2 })
     }
 
     /// The number of action dimensions.

@@ -22,13 +22,19 @@ public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
     /// A freshly initialized network (PyTorch's default initialization; `activation`
     /// between hidden layers, ReLU by default). `squash` must have `actionDimension`
     /// entries; pass `nil` for unbounded actions.
+    ///
+    /// - Throws: ``DistributionError`` for sizes below 1 or a squash of another dimension.
     public init(stateSize: Int, actionDimension: Int, componentCount: Int = 1,
                 hiddenSizes: [Int] = [256, 256], activation: Activation = .relu, squash: TanhSquash<Scalar>?,
-                logStdBound: LogStdBound = .sac, namePrefix: String = "", using rng: inout RandomStream) {
-        precondition(componentCount >= 1 && actionDimension >= 1 && stateSize >= 1,
-                     "MixPolicy: a policy needs positive sizes, got state \(stateSize), action \(actionDimension), K \(componentCount)")
-        precondition(squash == nil || squash?.actionDimension == actionDimension,
-                     "MixPolicy: squash of dimension \(squash?.actionDimension ?? 0) for actions of dimension \(actionDimension)")
+                logStdBound: LogStdBound = .sac, namePrefix: String = "", using rng: inout RandomStream) throws(DistributionError) {
+        guard componentCount >= 1 && actionDimension >= 1 && stateSize >= 1 && hiddenSizes.allSatisfy({ $0 >= 1 }) else {
+            throw .invalidValue(operation: "MixturePolicyNetwork",
+                                message: "needs sizes of at least 1, got state \(stateSize), action \(actionDimension), K \(componentCount), hidden \(hiddenSizes)")
+        }
+        if let squash, squash.actionDimension != actionDimension {
+            throw .shapeMismatch(operation: "MixturePolicyNetwork", expected: "a squash of the action dimension \(actionDimension)",
+                                 got: "a squash of dimension \(squash.actionDimension)")
+        }
         let outputs = 2 * componentCount * actionDimension + (componentCount > 1 ? componentCount : 0)
         network = MLP(inputSize: stateSize, hiddenSizes: hiddenSizes, outputSize: outputs,
                       activation: activation, namePrefix: namePrefix, using: &rng)
@@ -65,7 +71,7 @@ public final class MixturePolicyNetwork<Scalar: TensorScalar>: MixturePolicy {
             if constantLogits.shape[0] != b { constantLogits = .zeros(Shape(b, 1)) }
             logits = tape.input(constantLogits)
         }
-        return SquashedGaussianMixture(mixture: GaussianMixture(means: means, logStds: logStds, logits: logits, on: tape),
+        return SquashedGaussianMixture(unchecked: GaussianMixture(uncheckedMeans: means, logStds: logStds, logits: logits, on: tape),
                                        squash: squash)
     }
 }

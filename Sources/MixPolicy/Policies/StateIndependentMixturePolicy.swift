@@ -21,13 +21,20 @@ public final class StateIndependentMixturePolicy<Scalar: TensorScalar>: MixtureP
 
     /// A policy with the given per-component values (`logits.count == K`, `means` and
     /// `logStds` holding K rows of d entries, flattened).
+    ///
+    /// - Throws: ``DistributionError`` for counts that do not fit together or a squash of
+    ///   another dimension.
     public init(logits: [Scalar], means: [Scalar], logStds: [Scalar], squash: TanhSquash<Scalar>?,
-                logStdBound: LogStdBound? = nil, stateSize: Int = 1) {
+                logStdBound: LogStdBound? = nil, stateSize: Int = 1) throws(DistributionError) {
         let k = logits.count
-        precondition(k >= 1 && !means.isEmpty && means.count % k == 0 && logStds.count == means.count,
-                     "MixPolicy: \(k) logits need K*d means and log-stds, got \(means.count) and \(logStds.count)")
-        precondition(squash == nil || squash?.actionDimension == means.count / k,
-                     "MixPolicy: squash of dimension \(squash?.actionDimension ?? 0) for actions of dimension \(means.count / k)")
+        guard k >= 1 && !means.isEmpty && means.count % k == 0 && logStds.count == means.count else {
+            throw .shapeMismatch(operation: "StateIndependentMixturePolicy", expected: "K logits and K*d means and log-stds",
+                                 got: "\(k) logits, \(means.count) means and \(logStds.count) log-stds")
+        }
+        if let squash, squash.actionDimension != means.count / k {
+            throw .shapeMismatch(operation: "StateIndependentMixturePolicy", expected: "a squash of the action dimension \(means.count / k)",
+                                 got: "a squash of dimension \(squash.actionDimension)")
+        }
         self.logits = Parameter(name: "logits", value: Tensor(shape: Shape(1, k), scalars: logits))
         self.means = Parameter(name: "means", value: Tensor(shape: Shape(1, means.count), scalars: means))
         self.logStds = Parameter(name: "log_stds", value: Tensor(shape: Shape(1, logStds.count), scalars: logStds))
@@ -48,8 +55,8 @@ public final class StateIndependentMixturePolicy<Scalar: TensorScalar>: MixtureP
         let rows = [Int32](repeating: 0, count: tape.shape(of: states)[0])
         let rawLogStds = tape.gather(tape.bind(logStds), rows: rows)
         return SquashedGaussianMixture(
-            mixture: GaussianMixture(
-                means: tape.gather(tape.bind(means), rows: rows),
+            unchecked: GaussianMixture(
+                uncheckedMeans: tape.gather(tape.bind(means), rows: rows),
                 logStds: logStdBound.map { $0.apply(rawLogStds, on: tape) } ?? rawLogStds,
                 logits: tape.gather(tape.bind(logits), rows: rows), on: tape),
             squash: squash)

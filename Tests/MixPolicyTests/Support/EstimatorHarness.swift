@@ -32,8 +32,9 @@ struct EstimatorHarness {
     var alpha: Double = 0.2
 
     func makePolicy() -> StateIndependentMixturePolicy<Double> {
-        StateIndependentMixturePolicy(logits: mixture.logits, means: mixture.means, logStds: mixture.logStds,
-                                      squash: mixture.squash.map { TanhSquash(scale: [$0.scale], bias: [$0.bias]) })
+        // Reference mixtures are valid by construction (K logits, K means and log-stds, positive scales).
+        try! StateIndependentMixturePolicy(logits: mixture.logits, means: mixture.means, logStds: mixture.logStds,
+                                           squash: mixture.squash.map { try TanhSquash(scale: [$0.scale], bias: [$0.bias]) })
     }
 
     /// The exact gradient of the actor loss `-J` (logits, means, log-stds).
