@@ -229,9 +229,6 @@ public final class Trainer {
         }
     }
 
-        return ns.localizedDescription
-    }
-
     /// The configuration stored in a run folder.
     public static func readConfiguration(_ runDirectory: URL) throws(TrainingError) -> TrainingConfiguration {
         let url = runDirectory.appendingPathComponent("config.json")
