@@ -1,4 +1,5 @@
 import MixPolicy
+import MixTensor
 
 // The one table of training options: key, type, default, per-environment presets, a
 // line of documentation and the rule each value must follow. It is what `config.json`
@@ -220,7 +221,7 @@ package struct OptionTypeMismatch: Error, Sendable, Equatable, CustomStringConve
         }
         switch (expected, found) {
         case (.choice(let names), .string(let s)):
-            if let close = OptionNames.closest(to: s, in: names) { text += "; did you mean \"\(close)\"?" }
+            if let close = Suggestion.closest(to: s, in: names) { text += "; did you mean \"\(close)\"?" }
         case (.integer, .real(let d)), (.unsignedInteger, .real(let d)), (.optional(.integer), .real(let d)):
             if d.rounded() == d, abs(d) < 1e18 { text += " (an integer is written without a decimal point or exponent: \(Int(d)))" }
         default: break
@@ -567,7 +568,7 @@ package enum TrainingOptions {
 
     /// The key closest to a misspelt `key`, if one is close enough to be a plausible typo.
     package static func closestKey(to key: String) -> String? {
-        OptionNames.closest(to: key, in: keys)
+        Suggestion.closest(to: key, in: keys)
     }
 
     /// The snake_case key of a Swift property name (`hiddenSizes` is `hidden_sizes`).
@@ -585,37 +586,5 @@ package enum TrainingOptions {
         let parts = key.split(separator: "_", omittingEmptySubsequences: false)
         guard let first = parts.first else { return key }
         return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-    }
-}
-
-/// Suggestions for misspelt option names and values.
-enum OptionNames {
-    /// The candidate closest to `word` by edit distance, if it is close enough to be a
-    /// plausible typo (at most a third of the word's length, and at least 2 edits allowed).
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        let limit = max(2, word.count / 3)
-        var best: (String, Int)?
-        for c in candidates {
-            let d = distance(Array(word.lowercased()), Array(c.lowercased()))
-            if d <= limit, best.map({ d < $0.1 }) ?? true { best = (c, d) }
-        }
-        return best?.0
-    }
-
-    /// Levenshtein distance with transpositions counted as one edit.
-    static func distance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-            }
-        }
-        return d[a.count][b.count]
     }
 }
