@@ -63,7 +63,6 @@ extension Tape {
                                 : Shape(xv.shape[0], outputs)
         let needs = nodes[xi].requiresGradient || nodes[wi].requiresGradient || (bi >= 0 && nodes[bi].requiresGradient)
         let i = push(.linear(hasBias: bi >= 0, relu: relu), xi, wi, bi, requiresGradient: needs)
-        nodes[i].value.prepare(shape: shape)
         Tensor.matmul(xv, transposed: false, wv, transposed: true, into: &nodes[i].value)
         if bi >= 0 || relu { nodes[i].value.addRows(bi >= 0 ? value(bi) : nil, relu: relu) }
         return finish(i)

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -16,10 +17,18 @@ package struct SGemmArguments: @unchecked Sendable {
     package var beta: Float
     package var c: UnsafeMutablePointer<Float>, ldc: Int
 
-    /// Runs the product on the calling thread, never split.
+    /// Runs the product on the calling thread, never split: BLIS where the routing sends
+    /// it, OpenBLAS otherwise.
+    @inline(__always)
     package func run() {
-        Float.gemmUnsplit(routing: routing, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                          alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
+            blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        cblas_sgemm(CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+                    beta, c, blasint(ldc))
     }
 
     /// The two halves of the product: rows of `C` split when it has at least

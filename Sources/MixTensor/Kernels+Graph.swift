@@ -20,16 +20,11 @@ private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 
 extension Kernels {
     /// `y[r, j] = y[r, j] + b[j]` (no `b`: unchanged), then ReLU's `v < 0 ? 0 : v` when asked.
-    /// `Float` runs a concrete loop (a generic caller would otherwise run the generic
-    /// body, with a protocol call per element).
+    /// `Float` (the training path) runs an eight-lane loop; other scalars the generic one.
     static func addRows<T: TensorScalar>(_ y: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>?, rows: Int, columns: Int, relu: Bool) {
         if T.self == Float.self {
             addRowsLoop(UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self),
                         b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
-                        rows: rows, columns: columns, relu: relu)
-        } else if T.self == Double.self {
-            addRowsLoop(UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self),
-                        b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
                         rows: rows, columns: columns, relu: relu)
         } else {
             addRowsLoop(y, b, rows: rows, columns: columns, relu: relu)
@@ -77,14 +72,11 @@ extension Kernels {
         }
     }
 
-    /// `g[i] = y[i] > 0 ? g[i] : 0` (concrete loops for `Float` and `Double`, as ``addRows(_:_:rows:columns:relu:)``).
+    /// `g[i] = y[i] > 0 ? g[i] : 0` (eight lanes for `Float`, as ``addRows(_:_:rows:columns:relu:)``).
     static func maskWherePositive<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ y: UnsafePointer<T>, _ n: Int) {
         if T.self == Float.self {
             maskLoop(UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self),
                      UnsafeRawPointer(y).assumingMemoryBound(to: Float.self), n)
-        } else if T.self == Double.self {
-            maskLoop(UnsafeMutableRawPointer(g).assumingMemoryBound(to: Double.self),
-                     UnsafeRawPointer(y).assumingMemoryBound(to: Double.self), n)
         } else {
             maskLoop(g, y, n)
         }

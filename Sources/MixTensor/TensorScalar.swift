@@ -71,29 +71,9 @@ extension Float: TensorScalar {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
-        if GemmSplit.runSplit(SGemmArguments(routing: routing, transposeA: transposeA, transposeB: transposeB,
-                                             m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                             beta: beta, c: c, ldc: ldc)) { return }
-        gemmUnsplit(routing: routing, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                    alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-    }
-
-    /// The product on the calling thread (``GemmSplit`` never splits it).
-    @inline(__always)
-    package static func gemmUnsplit(
-        routing: GemmDispatch.Routing, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: Float, a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
-            blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
-        cblas_sgemm(CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
-                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-                    beta, c, blasint(ldc))
+        let product = SGemmArguments(routing: routing, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                     alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        if !GemmSplit.runSplit(product) { product.run() }
     }
 
     /// `LAPACKE_sgeqrf` then `LAPACKE_sorgqr`; see ``TensorScalar/orthonormalize(_:rows:columns:)``.
