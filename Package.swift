@@ -34,9 +34,12 @@ let package = Package(
         .target(name: "MixAgents", dependencies: ["MixPolicy", "MixEnvs"]),
         .target(name: "MixExperiments", dependencies: ["MixAgents"]),
         .target(name: "MixRL", dependencies: ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents", "MixExperiments"]),
+        // The harness of `mixrl bench` (timing, gemm floors, benchmark tables): part of the
+        // tool, not of the MixRL product.
+        .target(name: "MixBench", dependencies: ["COpenBLAS", "MixTensor", "MixGraph", "MixEnvs", "MixAgents"]),
         .executableTarget(
             name: "mixrl",
-            dependencies: ["MixRL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MixRL", "MixBench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Shared by the test targets: test tiers (fast / integration), the virtualenv, the
         // mixrl executable, scratch folders. Not part of any product.

@@ -123,14 +123,6 @@ enum ExitStatus {
     }
 }
 
-/// `mixrl bench ...`: speed measurements, each next to a reference measured in the same run.
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure speed against references timed in the same run.",
-        subcommands: [BenchGemm.self, BenchCritic.self, BenchBridge.self, BenchSAC.self]
-    )
-}
-
 extension TrainingError {
     /// Whether the run was refused because of a value the user gave (an invalid
     /// configuration, an estimator that does not fit the policy, an environment id that

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MixBench
 import MixRL
 #if canImport(Glibc)
 import Glibc

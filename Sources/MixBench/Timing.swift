@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Timing for the `mixrl bench` commands: a monotonic clock, medians of repetitions,
+/// Timing for the benchmarks of this module (`mixrl bench`): a monotonic clock, medians of repetitions,
 /// and interleaved comparison of candidates that do the same work.
 ///
 /// A benchmark here always compares against a reference timed in the same run, so
@@ -83,5 +83,39 @@ struct TimingSummary: Sendable {
         median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
         minimum = sorted[0]
         maximum = sorted[sorted.count - 1]
+    }
+}
+
+/// Interleaved timing of wall time and a CPU clock: the calling thread's
+/// (`CLOCK_THREAD_CPUTIME_ID`, for one thread: OpenBLAS then runs in the caller) or the
+/// process's (`CLOCK_PROCESS_CPUTIME_ID`, which also counts helper threads, including
+/// any time they spend spinning). A loaded machine inflates wall time, not CPU time.
+enum CPUClock {
+    case thread, process
+
+    /// Nanoseconds of CPU time on this clock so far.
+    func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(self == .thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Times `candidates` like ``Timing/interleaved(repetitions:iterations:_:)``,
+    /// recording both wall time and this clock; one summary (seconds per iteration) per
+    /// candidate and clock, in the given order.
+    func interleaved(repetitions: Int, iterations: Int, _ candidates: [(Int) -> Void])
+        -> (wall: [TimingSummary], cpu: [TimingSummary]) {
+        var wall = [[Double]](repeating: [], count: candidates.count), cpu = wall
+        for repetition in 0..<max(repetitions, 1) {
+            for offset in 0..<candidates.count {
+                let index = (repetition + offset) % candidates.count
+                let w0 = Timing.now(), c0 = nanoseconds()
+                candidates[index](iterations)
+                let c1 = nanoseconds(), w1 = Timing.now()
+                wall[index].append(Double(w1 &- w0) * 1e-9 / Double(iterations))
+                cpu[index].append(Double(c1 &- c0) * 1e-9 / Double(iterations))
+            }
+        }
+        return (wall.map(TimingSummary.init), cpu.map(TimingSummary.init))
     }
 }
