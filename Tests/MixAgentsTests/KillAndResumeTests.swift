@@ -3,46 +3,6 @@ import Testing
 import MixAgents
 import MixTestSupport
 
-/// The `mixrl` executable built beside the test bundle (scripts/test.sh builds it first).
-func mixrlExecutable() throws -> URL {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String { "the mixrl executable was not found beside the test bundle: run `swift build` first" }
-    }
-    guard let path = TestEnvironment.mixrlExecutable() else { throw Missing() }
-    return URL(fileURLWithPath: path)
-}
-
-/// Whether process `pid` is stopped (state `T` in /proc/PID/stat).
-func isStopped(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return false }
-    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
-}
-
-func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
-    let p = Process()
-    p.executableURL = executable
-    p.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["OPENBLAS_NUM_THREADS"] = "1"
-    p.environment = environment
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    return p
-}
-
-/// Waits up to `seconds` for `p` to exit; past that, kills it (SIGKILL) and returns false,
-/// so a child that ignores a signal fails the test instead of hanging it.
-func waitForExit(_ p: Process, seconds: Double) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while p.isRunning && Date() < deadline { usleep(20_000) }
-    guard p.isRunning else { return true }
-    kill(p.processIdentifier, SIGKILL)
-    p.waitUntilExit()
-    return false
-}
-
 @Suite(.serialized, .integration) struct KillAndResumeTests {
     /// SIGKILL at step 1234, between the checkpoints of steps 1000 and 1500 (no chance to
     /// save; 234 steps of logs past the checkpoint), then `--resume`: metrics, evaluations
@@ -50,7 +10,6 @@ func waitForExit(_ p: Process, seconds: Double) -> Bool {
     /// stops itself at that step (a hidden `--debug-pause-at-step`), so the kill lands at
     /// the same point on every machine, however loaded.
     @Test func sigkillThenResumeEqualsUninterruptedRun() throws {
-        let mixrl = try mixrlExecutable()
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("config.json")
@@ -63,21 +22,21 @@ func waitForExit(_ p: Process, seconds: Double) -> Bool {
         try encoder.encode(c).write(to: config)
 
         let straight = dir.appendingPathComponent("straight"), killed = dir.appendingPathComponent("killed")
-        let reference = try launch(mixrl, ["train", "--config", config.path, "--out", straight.path, "--plain"])
-        let victim = try launch(mixrl, ["train", "--config", config.path, "--out", killed.path, "--plain",
-                                        "--debug-pause-at-step", "1234"])
+        let reference = try Mixrl.start(["train", "--config", config.path, "--out", straight.path, "--plain"])
+        let victim = try Mixrl.start(["train", "--config", config.path, "--out", killed.path, "--plain",
+                                      "--debug-pause-at-step", "1234"])
         // Wait (up to ten minutes: only a hang takes that long) until it has stopped itself.
         let deadline = Date().addingTimeInterval(600)
-        while !isStopped(victim.processIdentifier) && victim.isRunning && Date() < deadline { usleep(20_000) }
-        try #require(isStopped(victim.processIdentifier), "the run did not reach step 1234 (running: \(victim.isRunning))")
+        while !victim.isStopped && victim.isRunning && Date() < deadline { usleep(20_000) }
+        try #require(victim.isStopped, "the run did not reach step 1234 (running: \(victim.isRunning))")
         #expect(FileManager.default.fileExists(atPath: killed.appendingPathComponent("checkpoints/latest.ckpt").path))
-        kill(victim.processIdentifier, SIGKILL)
-        try #require(waitForExit(victim, seconds: 60), "mixrl train survived SIGKILL for 60 s")
+        victim.send(SIGKILL)
+        try #require(victim.waitForExit(seconds: 60), "mixrl train survived SIGKILL for 60 s")
         #expect(victim.terminationReason == .uncaughtSignal)
 
-        let resumed = try launch(mixrl, ["train", "--resume", killed.path, "--plain"])
+        let resumed = try Mixrl.start(["train", "--resume", killed.path, "--plain"])
         // 3000 steps of a tiny network take seconds; ten minutes means a hang.
-        try #require(waitForExit(resumed, seconds: 600) && waitForExit(reference, seconds: 600), "a run did not finish within 10 minutes")
+        try #require(resumed.waitForExit(seconds: 600) && reference.waitForExit(seconds: 600), "a run did not finish within 10 minutes")
         #expect(resumed.terminationStatus == 0)
         #expect(reference.terminationStatus == 0)
         #expect(try metricsWithoutTime(killed) == metricsWithoutTime(straight))
@@ -89,21 +48,20 @@ func waitForExit(_ p: Process, seconds: Double) -> Bool {
 
     /// SIGTERM (what Slurm sends before a time limit) checkpoints and exits with 143.
     @Test func sigtermCheckpointsAndExits143() throws {
-        let mixrl = try mixrlExecutable()
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("run")
-        let p = try launch(mixrl, ["train", "--out", run.path, "--steps", "50000000", "--set", "random_steps=50000000", "--eval-every", "0", "--plain"])
+        let p = try Mixrl.start(["train", "--out", run.path, "--steps", "50000000", "--set", "random_steps=50000000", "--eval-every", "0", "--plain"])
         // config.json is written after the signal handlers are installed, so from then on
         // SIGTERM asks for a clean stop. (Ten minutes: only a hang takes that long.)
         let config = run.appendingPathComponent("config.json")
         let deadline = Date().addingTimeInterval(600)
         while !FileManager.default.fileExists(atPath: config.path) && p.isRunning && Date() < deadline { usleep(20_000) }
         try #require(FileManager.default.fileExists(atPath: config.path), "mixrl train did not start the run")
-        kill(p.processIdentifier, SIGTERM)
+        p.send(SIGTERM)
         // Checkpointing a run this small takes well under a second; a minute means the
         // signal was lost (blocked or ignored).
-        try #require(waitForExit(p, seconds: 300), "mixrl train did not exit within 300 s of SIGTERM")
+        try #require(p.waitForExit(seconds: 300), "mixrl train did not exit within 300 s of SIGTERM")
         #expect(p.terminationStatus == 143)
         #expect(try fileText(run, "status.json").contains("\"interrupted\""))
         #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/latest.ckpt").path))

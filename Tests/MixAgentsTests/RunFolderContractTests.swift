@@ -3,38 +3,6 @@ import MixAgents
 import MixTestSupport
 import Testing
 
-/// A finished `mixrl` process: exit status and what it printed.
-struct MixrlResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Starts `mixrl ARGUMENTS` with its output going to files in `folder` (no pipe to fill).
-func startMixrl(_ arguments: [String], logsIn folder: URL) throws -> (Process, URL, URL) {
-    let p = Process()
-    p.executableURL = try mixrlExecutable()
-    p.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["OPENBLAS_NUM_THREADS"] = "1"
-    p.environment = environment
-    let id = UUID().uuidString.prefix(8)
-    let out = folder.appendingPathComponent("mixrl-\(id).out"), err = folder.appendingPathComponent("mixrl-\(id).err")
-    for url in [out, err] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-    p.standardOutput = try FileHandle(forWritingTo: out)
-    p.standardError = try FileHandle(forWritingTo: err)
-    try p.run()
-    return (p, out, err)
-}
-
-/// Runs `mixrl ARGUMENTS` to the end (ten minutes at most: only a hang takes that long).
-func runMixrl(_ arguments: [String], logsIn folder: URL) throws -> MixrlResult {
-    let (p, out, err) = try startMixrl(arguments, logsIn: folder)
-    try #require(waitForExit(p, seconds: 600), "mixrl \(arguments.joined(separator: " ")) did not end within 10 minutes")
-    return MixrlResult(status: p.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                       stderr: try String(contentsOf: err, encoding: .utf8))
-}
-
 /// What `mixrl train` promises about its run folder: it never writes into a folder that
 /// holds something else, only one process trains a run at a time (a lock the kernel drops
 /// when the process dies), and a resume that has no checkpoint to continue from says so.
@@ -51,25 +19,25 @@ func runMixrl(_ arguments: [String], logsIn folder: URL) throws -> MixrlResult {
         let photos = dir.appendingPathComponent("photos")
         try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
         try "keep me".write(to: photos.appendingPathComponent("holiday.jpg"), atomically: true, encoding: .utf8)
-        let refused = try runMixrl(["train", "--out", photos.path, "--steps", "10", "--plain"], logsIn: dir)
+        let refused = try Mixrl.run(["train", "--out", photos.path, "--steps", "10", "--plain"], logsIn: dir)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("run folder \(photos.path): is not empty and is not a MixRL run folder (no config.json); it holds holiday.jpg. "
-                                        + "Nothing was written. Choose a new or empty folder for the run"), "\(refused.stderr)")
+        #expect(refused.standardError.contains("run folder \(photos.path): is not empty and is not a MixRL run folder (no config.json); it holds holiday.jpg. "
+                                                 + "Nothing was written. Choose a new or empty folder for the run"), "\(refused.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: photos.path) == ["holiday.jpg"])
 
         let file = dir.appendingPathComponent("notes.txt")
         try "text".write(to: file, atomically: true, encoding: .utf8)
-        let onAFile = try runMixrl(["train", "--out", file.path, "--steps", "10", "--plain"], logsIn: dir)
+        let onAFile = try Mixrl.run(["train", "--out", file.path, "--steps", "10", "--plain"], logsIn: dir)
         #expect(onAFile.status == 1)
-        #expect(onAFile.stderr.contains("run folder \(file.path): is a file, not a folder"), "\(onAFile.stderr)")
+        #expect(onAFile.standardError.contains("run folder \(file.path): is a file, not a folder"), "\(onAFile.standardError)")
         #expect(try String(contentsOf: file, encoding: .utf8) == "text")
 
         // An empty folder is fine.
         let empty = dir.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let fine = try runMixrl(["train", "--out", empty.path, "--steps", "20", "--set", "random_steps=20", "--eval-every", "0",
-                                 "--eval-episodes", "1", "--plain"], logsIn: dir)
-        #expect(fine.status == 0, "\(fine.stderr)")
+        let fine = try Mixrl.run(["train", "--out", empty.path, "--steps", "20", "--set", "random_steps=20", "--eval-every", "0",
+                                  "--eval-episodes", "1", "--plain"], logsIn: dir)
+        #expect(fine.status == 0, "\(fine.standardError)")
         #expect(TrainingStatus.read(runDirectory: empty)?.state == .finished)
     }
 
@@ -89,30 +57,30 @@ func runMixrl(_ arguments: [String], logsIn folder: URL) throws -> MixrlResult {
         let config = dir.appendingPathComponent("config.json")
         try Self.writeConfiguration(c, to: config)
         let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
-        let reference = try runMixrl(["train", "--config", config.path, "--out", straight.path, "--plain"], logsIn: dir)
-        #expect(reference.status == 0, "\(reference.stderr)")
+        let reference = try Mixrl.run(["train", "--config", config.path, "--out", straight.path, "--plain"], logsIn: dir)
+        #expect(reference.status == 0, "\(reference.standardError)")
 
-        let (first, _, _) = try startMixrl(["train", "--config", config.path, "--out", run.path, "--plain", "--debug-pause-at-step", "150"], logsIn: dir)
+        let first = try Mixrl.start(["train", "--config", config.path, "--out", run.path, "--plain", "--debug-pause-at-step", "150"], logsIn: dir)
         let deadline = Date().addingTimeInterval(600)
-        while !isStopped(first.processIdentifier) && first.isRunning && Date() < deadline { usleep(20_000) }
-        try #require(isStopped(first.processIdentifier), "the first run did not reach step 150 (running: \(first.isRunning))")
-        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        while !first.isStopped && first.isRunning && Date() < deadline { usleep(20_000) }
+        try #require(first.isStopped, "the first run did not reach step 150 (running: \(first.isRunning))")
+        defer { if first.isRunning { first.send(SIGKILL) } }
 
-        let second = try runMixrl(["train", "--resume", run.path, "--plain"], logsIn: dir)
+        let second = try Mixrl.run(["train", "--resume", run.path, "--plain"], logsIn: dir)
         #expect(second.status == 1)
-        #expect(second.stderr.contains("run folder \(run.path): is in use: another process (pid \(first.processIdentifier)) is training this run"),
-                "\(second.stderr)")
-        let third = try runMixrl(["train", "--config", config.path, "--out", run.path, "--plain"], logsIn: dir)
+        #expect(second.standardError.contains("run folder \(run.path): is in use: another process (pid \(first.processIdentifier)) is training this run"),
+                "\(second.standardError)")
+        let third = try Mixrl.run(["train", "--config", config.path, "--out", run.path, "--plain"], logsIn: dir)
         #expect(third.status == 1)
-        #expect(third.stderr.contains("is in use: another process (pid \(first.processIdentifier))"), "\(third.stderr)")
+        #expect(third.standardError.contains("is in use: another process (pid \(first.processIdentifier))"), "\(third.standardError)")
         #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/latest.ckpt").path))
 
-        kill(first.processIdentifier, SIGKILL)
-        try #require(waitForExit(first, seconds: 60), "mixrl train survived SIGKILL for 60 s")
-        let resumed = try runMixrl(["train", "--resume", run.path, "--plain"], logsIn: dir)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("no checkpoint had been written yet (the first was due at step 600): the run starts again from step 0, "
-                                        + "and the metrics it had logged are discarded"), "\(resumed.stderr)")
+        first.send(SIGKILL)
+        try #require(first.waitForExit(seconds: 60), "mixrl train survived SIGKILL for 60 s")
+        let resumed = try Mixrl.run(["train", "--resume", run.path, "--plain"], logsIn: dir)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("no checkpoint had been written yet (the first was due at step 600): the run starts again from step 0, "
+                                                 + "and the metrics it had logged are discarded"), "\(resumed.standardError)")
         #expect(try fileText(run, "eval.csv") == fileText(straight, "eval.csv"))
         #expect(try metricsWithoutTime(run) == metricsWithoutTime(straight))
     }

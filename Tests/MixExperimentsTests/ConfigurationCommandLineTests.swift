@@ -15,30 +15,10 @@ import Testing
         var errors: String
     }
 
-    /// Runs `mixrl ARGUMENTS` in `directory`; standard output and error go to files, so a
-    /// chatty child cannot block on a full pipe.
+    /// Runs `mixrl ARGUMENTS` in `directory`, 200 columns wide.
     static func mixrl(_ arguments: [String], in directory: URL) throws -> Result {
-        let executable = try #require(TestEnvironment.mixrlExecutable(), "the mixrl executable was not found beside the test bundle: run `swift build` first")
-        let out = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
-        let err = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        p.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        environment["COLUMNS"] = "200"
-        p.environment = environment
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus,
-                      output: try String(contentsOf: out, encoding: .utf8),
-                      errors: try String(contentsOf: err, encoding: .utf8))
+        let r = try Mixrl.run(arguments, environment: ["COLUMNS": "200"], in: directory)
+        return Result(status: r.status, output: r.standardOutput, errors: r.standardError)
     }
 
     /// The `key = value` lines of a dry run, by key (comments dropped).

@@ -114,32 +114,12 @@ struct PoolFixture: Sendable {
         })
     }
 
-    /// The `mixrl` executable next to the test bundle (or `MIXRL_EXECUTABLE`).
-    static func mixrlExecutable() -> String? {
-        if let path = ProcessInfo.processInfo.environment["MIXRL_EXECUTABLE"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("mixrl").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
-
-    /// Starts `mixrl sweep SPEC` as its own process (with the fake `train` unless `realTrain`).
-    func startPool(_ mixrl: String, spec: String, realTrain: Bool = false) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mixrl)
-        p.arguments = ["sweep", spec, "--no-report", "--progress-interval", "0.5"] + (realTrain ? [] : ["--train-command", launcher.executable])
-        p.environment = ProcessInfo.processInfo.environment.merging(
-            ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.05", "FAKE_STATE": root.path, "FAKE_HOLD": hold.path]) { $1 }
-        let log = root.appendingPathComponent("pool-\(UUID().uuidString.prefix(4)).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        return p
+    /// Starts `mixrl sweep SPEC` as its own process (with the fake `train` unless `realTrain`),
+    /// its output in `root`.
+    func startPool(spec: String, realTrain: Bool = false) throws -> MixrlProcess {
+        try Mixrl.start(["sweep", spec, "--no-report", "--progress-interval", "0.5"] + (realTrain ? [] : ["--train-command", launcher.executable]),
+                        environment: ["FAKE_LEDGER": ledger.path, "FAKE_STEP_SECONDS": "0.05", "FAKE_STATE": root.path, "FAKE_HOLD": hold.path],
+                        logsIn: root)
     }
 
     /// Waits until `condition` holds, up to `timeout` seconds.
@@ -319,7 +299,6 @@ final class Recorder: SweepProgressReporter {
     }
 
     @Test func sigintToThePoolProcessCheckpointsAndRestartCompletes() throws {
-        let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
         defer { f.remove() }
         let spec = try f.writeSpec(steps: 20)
@@ -331,7 +310,7 @@ final class Recorder: SweepProgressReporter {
         // The runs wait after their first step, so the signal finds two of them running.
         // (Waits are hang guards: they return as soon as their condition holds.)
         f.holdRuns(true)
-        let pool = try f.startPool(mixrl, spec: spec)
+        let pool = try f.startPool(spec: spec)
         #expect(PoolFixture.wait(300) { f.count("start") >= 2 })
         kill(pool.processIdentifier, SIGINT)
         #expect(PoolFixture.wait(300) { !pool.isRunning })
@@ -340,7 +319,7 @@ final class Recorder: SweepProgressReporter {
         #expect(f.count("finish") == 0)
 
         f.holdRuns(false)
-        let restart = try f.startPool(mixrl, spec: spec)
+        let restart = try f.startPool(spec: spec)
         #expect(PoolFixture.wait(600) { !restart.isRunning })
         #expect(restart.terminationStatus == 0)
         let (_, _, folder) = try f.load(spec)
@@ -350,7 +329,6 @@ final class Recorder: SweepProgressReporter {
     }
 
     @Test func sigkillOfThePoolStopsItsRunsAndRestartCompletes() throws {
-        let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
         defer { f.remove() }
         let spec = try f.writeSpec(steps: 20)
@@ -360,13 +338,13 @@ final class Recorder: SweepProgressReporter {
         try FileManager.default.removeItem(at: f.ledger)
 
         f.holdRuns(true)
-        let pool = try f.startPool(mixrl, spec: spec)
+        let pool = try f.startPool(spec: spec)
         #expect(PoolFixture.wait(300) { f.count("start") >= 2 })
         kill(pool.processIdentifier, SIGKILL)
         #expect(PoolFixture.wait(300) { !pool.isRunning })
         f.holdRuns(false)
         // Restart at once: the orphaned runs still hold their locks; the new pool waits for them.
-        let restart = try f.startPool(mixrl, spec: spec)
+        let restart = try f.startPool(spec: spec)
         #expect(PoolFixture.wait(600) { !restart.isRunning })
         #expect(restart.terminationStatus == 0)
         // The orphans got SIGTERM (parent-death signal) and checkpointed.
@@ -378,7 +356,6 @@ final class Recorder: SweepProgressReporter {
     }
 
     @Test func realTrainSweepInterruptedAndResumedMatchesUninterrupted() throws {
-        let mixrl = try #require(PoolFixture.mixrlExecutable(), "build the mixrl executable first (swift build -c release), or set MIXRL_EXECUTABLE")
         let f = try PoolFixture()
         defer { f.remove() }
         func writeSpec(_ out: String) throws -> String {
@@ -411,13 +388,13 @@ final class Recorder: SweepProgressReporter {
                 """.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        let reference = try f.startPool(mixrl, spec: try writeSpec("reference"), realTrain: true)
+        let reference = try f.startPool(spec: try writeSpec("reference"), realTrain: true)
         #expect(PoolFixture.wait(900) { !reference.isRunning })
         #expect(reference.terminationStatus == 0)
 
         let spec = try writeSpec("interrupted")
         let runs = f.root.appendingPathComponent("interrupted/runs")
-        let pool = try f.startPool(mixrl, spec: spec, realTrain: true)
+        let pool = try f.startPool(spec: spec, realTrain: true)
         // Interrupt once a run has logged some training.
         #expect(PoolFixture.wait(900) {
             let folders = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
@@ -426,7 +403,7 @@ final class Recorder: SweepProgressReporter {
         kill(pool.processIdentifier, SIGINT)
         #expect(PoolFixture.wait(300) { !pool.isRunning })
         #expect(pool.terminationStatus == 130)
-        let restart = try f.startPool(mixrl, spec: spec, realTrain: true)
+        let restart = try f.startPool(spec: spec, realTrain: true)
         #expect(PoolFixture.wait(900) { !restart.isRunning })
         #expect(restart.terminationStatus == 0)
 

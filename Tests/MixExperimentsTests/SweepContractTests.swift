@@ -17,24 +17,10 @@ struct MixrlRun {
     /// hang takes that long), with `environment` added to this process's.
     init(_ arguments: [String], logsIn folder: URL, environment: [String: String] = [:],
          sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let mixrl = try #require(TestEnvironment.mixrlExecutable(), "build the mixrl executable first (swift build), or set MIXRL_EXECUTABLE",
-                                 sourceLocation: sourceLocation)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mixrl)
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_NUM_THREADS": "1"].merging(environment) { $1 }) { $1 }
-        let id = UUID().uuidString.prefix(8)
-        let out = folder.appendingPathComponent("mixrl-\(id).out"), err = folder.appendingPathComponent("mixrl-\(id).err")
-        for url in [out, err] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
-        let ended = PoolFixture.wait(600) { !p.isRunning }
-        if !ended { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
-        try #require(ended, "mixrl \(arguments.joined(separator: " ")) did not end within 10 minutes", sourceLocation: sourceLocation)
-        status = p.terminationStatus
-        stdout = try String(contentsOf: out, encoding: .utf8)
-        stderr = try String(contentsOf: err, encoding: .utf8)
+        let r = try Mixrl.run(arguments, environment: environment, logsIn: folder, sourceLocation: sourceLocation)
+        status = r.status
+        stdout = r.standardOutput
+        stderr = r.standardError
     }
 }
 

@@ -9,44 +9,14 @@ import Testing
 /// name the input (never a Foundation `Error Domain=...` dump), suggestions for misspelt
 /// environment ids, and `--version`.
 @Suite(.integration) struct CommandLineContractTests {
-    struct Result {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
-    }
-
-    /// Runs `mixrl arguments` to completion, its output going to files (no pipe to fill).
-    static func mixrl(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
-        let executable = try #require(TestEnvironment.mixrlExecutable(), "build the mixrl executable first (swift build --build-tests)")
-        let folder = try TestEnvironment.temporaryDirectory("mixrl-cli")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      standardOutput: try String(contentsOf: out, encoding: .utf8),
-                      standardError: try String(contentsOf: err, encoding: .utf8))
-    }
-
     @Test func versionIsTheLibrarysConstant() throws {
-        let r = try Self.mixrl(["--version"])
+        let r = try Mixrl.run(["--version"])
         #expect(r.status == 0)
         #expect(r.standardOutput == mixRLVersion + "\n")
     }
 
     @Test func helpDocumentsTheExitCodes() throws {
-        let r = try Self.mixrl(["--help"])
+        let r = try Mixrl.run(["--help"])
         #expect(r.status == 0)
         let help = r.standardOutput.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
         #expect(help.contains("Exit codes"), "\(r.standardOutput)")
@@ -68,7 +38,7 @@ import Testing
     func usageErrorsExitTwoWithTheSubcommandsUsage(arguments: [String], usage: String, mention: String) throws {
         let folder = try TestEnvironment.temporaryDirectory("mixrl-cli-usage")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try Self.mixrl(arguments.map { $0 == "unused" ? folder.appendingPathComponent("run").path : $0 })
+        let r = try Mixrl.run(arguments.map { $0 == "unused" ? folder.appendingPathComponent("run").path : $0 })
         #expect(r.status == 2, "\(arguments): \(r.standardError)")
         #expect(r.standardError.contains(usage), "\(arguments): \(r.standardError)")
         #expect(r.standardError.contains(mention), "\(arguments): \(r.standardError)")
@@ -79,13 +49,13 @@ import Testing
     @Test func reportOfAnEmptyFolderIsAUsageError() throws {
         let folder = try TestEnvironment.temporaryDirectory("mixrl-cli-report")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try Self.mixrl(["report", folder.path])
+        let r = try Mixrl.run(["report", folder.path])
         #expect(r.status == 2)
         #expect(r.standardError.contains("holds no runs") && r.standardError.contains("Usage: mixrl report"), "\(r.standardError)")
     }
 
     @Test func unknownMatrixLibraryIsAUsageError() throws {
-        let r = try Self.mixrl(["train", "--out", "unused"], environment: ["MIXRL_GEMM": "no-such-library"])
+        let r = try Mixrl.run(["train", "--out", "unused"], environment: ["MIXRL_GEMM": "no-such-library"])
         #expect(r.status == 2)
         #expect(r.standardError.contains("MIXRL_GEMM"), "\(r.standardError)")
     }
@@ -98,7 +68,7 @@ import Testing
         let blocker = folder.appendingPathComponent("a-file")
         try Data("not a folder".utf8).write(to: blocker)
         let out = blocker.appendingPathComponent("run").path
-        let r = try Self.mixrl(["train", "--out", out, "--steps", "10"])
+        let r = try Mixrl.run(["train", "--out", out, "--steps", "10"])
         #expect(r.status == 1, "\(r.standardError)")
         #expect(r.standardError.contains(out), "\(r.standardError)")
         #expect(r.standardError.contains("a-file is not a directory (Not a directory)"), "\(r.standardError)")
@@ -112,7 +82,7 @@ import Testing
         let folder = try TestEnvironment.temporaryDirectory("mixrl-cli-config")
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = folder.appendingPathComponent("missing.json").path
-        let r = try Self.mixrl(["train", "--config", missing, "--out", folder.appendingPathComponent("run").path])
+        let r = try Mixrl.run(["train", "--config", missing, "--out", folder.appendingPathComponent("run").path])
         #expect(r.status == 2)
         #expect(r.standardError.contains(missing) && r.standardError.contains("No such file or directory"), "\(r.standardError)")
         #expect(!r.standardError.contains("Error Domain"), "\(r.standardError)")
@@ -123,7 +93,7 @@ import Testing
         object["steps"] = "many"
         let broken = folder.appendingPathComponent("broken.json")
         try JSONSerialization.data(withJSONObject: object).write(to: broken)
-        let typed = try Self.mixrl(["train", "--config", broken.path, "--out", folder.appendingPathComponent("run").path])
+        let typed = try Mixrl.run(["train", "--config", broken.path, "--out", folder.appendingPathComponent("run").path])
         #expect(typed.status == 2)
         #expect(typed.standardError.contains(broken.path) && typed.standardError.contains("steps: expected an integer, found a string \"many\""),
                 "\(typed.standardError)")
@@ -132,11 +102,11 @@ import Testing
     @Test func misspeltNativeEnvironmentGetsASuggestion() throws {
         let folder = try TestEnvironment.temporaryDirectory("mixrl-cli-env")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try Self.mixrl(["train", "--env", "Pendulm-v1", "--out", folder.appendingPathComponent("run").path])
+        let r = try Mixrl.run(["train", "--env", "Pendulm-v1", "--out", folder.appendingPathComponent("run").path])
         #expect(r.status == 2)
         #expect(r.standardError.contains("unknown environment 'Pendulm-v1'; did you mean 'Pendulum-v1'?"), "\(r.standardError)")
         #expect(r.standardError.contains("Usage: mixrl train"), "\(r.standardError)")
-        let prefix = try Self.mixrl(["train", "--env", "gmy:HalfCheetah-v5", "--out", folder.appendingPathComponent("run").path])
+        let prefix = try Mixrl.run(["train", "--env", "gmy:HalfCheetah-v5", "--out", folder.appendingPathComponent("run").path])
         #expect(prefix.status == 2)
         #expect(prefix.standardError.contains("did you mean 'gym:'?"), "\(prefix.standardError)")
     }
@@ -147,8 +117,8 @@ import Testing
     @Test func misspeltDeepMindControlTaskGetsASuggestion() throws {
         let folder = try TestEnvironment.temporaryDirectory("mixrl-cli-dmc")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try CommandLineContractTests.mixrl(["train", "--env", "dmc:cheetah-rn", "--out", folder.appendingPathComponent("run").path],
-                                                   environment: ["MIXRL_VENV": TestEnvironment.venv])
+        let r = try Mixrl.run(["train", "--env", "dmc:cheetah-rn", "--out", folder.appendingPathComponent("run").path],
+                              environment: ["MIXRL_VENV": TestEnvironment.venv])
         #expect(r.status == 2, "\(r.standardError)")
         #expect(r.standardError.contains("did you mean 'cheetah-run'?"), "\(r.standardError)")
     }
@@ -156,8 +126,8 @@ import Testing
     @Test func myoSuiteIdWithoutItsImportSaysSo() throws {
         let folder = try TestEnvironment.temporaryDirectory("mixrl-cli-myo")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try CommandLineContractTests.mixrl(["train", "--env", "gym:myoElbowPose1D6MRandom-v0", "--out", folder.appendingPathComponent("run").path],
-                                                   environment: ["MIXRL_VENV": TestEnvironment.venv])
+        let r = try Mixrl.run(["train", "--env", "gym:myoElbowPose1D6MRandom-v0", "--out", folder.appendingPathComponent("run").path],
+                              environment: ["MIXRL_VENV": TestEnvironment.venv])
         #expect(r.status == 2, "\(r.standardError)")
         #expect(r.standardError.contains("--env-import myosuite"), "\(r.standardError)")
     }
