@@ -32,8 +32,12 @@ let package = Package(
         .target(name: "MixPolicy", dependencies: ["MixGraph"]),
         .target(name: "MixEnvs", dependencies: ["MixTensor"]),
         .target(name: "MixAgents", dependencies: ["MixPolicy", "MixEnvs"]),
-        .target(name: "MixExperiments", dependencies: ["MixAgents"]),
-        .target(name: "MixRL", dependencies: ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents", "MixExperiments"]),
+        .target(name: "MixCharts", dependencies: ["MixTensor"]),
+        .target(name: "MixAnalysis", dependencies: ["MixAgents", "MixCharts"]),
+        .target(name: "MixSweeps", dependencies: ["MixAgents", "MixCharts"]),
+        .target(name: "MixReports", dependencies: ["MixSweeps", "MixCharts"]),
+        .target(name: "MixRL", dependencies: ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents",
+                                              "MixCharts", "MixAnalysis", "MixSweeps", "MixReports"]),
         .executableTarget(
             name: "mixrl",
             dependencies: ["MixRL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -43,12 +47,13 @@ let package = Package(
         .target(name: "MixTestSupport", path: "Tests/Support"),
         .testTarget(name: "MixTensorTests", dependencies: ["MixTensor", "MixTestSupport"]),
         .testTarget(name: "MixGraphTests", dependencies: ["MixGraph", "MixTestSupport"]),
-        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixTestSupport"]),
+        // The exact references integrate with MixAnalysis's Gauss-Legendre rule.
+        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixAnalysis", "MixTestSupport"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs", "MixTestSupport"]),
         // Golden/ is read through #filePath (and rewritten by MIXRL_UPDATE_GOLDEN=1), not bundled.
         .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents", "MixTestSupport"], exclude: ["Golden"]),
         // TOMLCorpus/ (TOML documents and what Python's tomllib reads from them) is read through #filePath.
-        .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments", "MixTestSupport"], exclude: ["TOMLCorpus"]),
+        .testTarget(name: "MixExperimentsTests", dependencies: ["MixAnalysis", "MixSweeps", "MixReports", "MixTestSupport"], exclude: ["TOMLCorpus"]),
         .testTarget(name: "MixRLTests", dependencies: ["MixRL", "MixTestSupport"]),
     ]
 )

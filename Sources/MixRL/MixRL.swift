@@ -4,7 +4,10 @@
 @_exported import MixPolicy
 @_exported import MixEnvs
 @_exported import MixAgents
-@_exported import MixExperiments
+@_exported import MixCharts
+@_exported import MixAnalysis
+@_exported import MixSweeps
+@_exported import MixReports
 
 /// The version of MixRL (semantic versioning), as `mixrl --version` prints it.
 ///

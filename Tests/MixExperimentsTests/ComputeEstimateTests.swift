@@ -1,5 +1,5 @@
 import Foundation
-import MixExperiments
+import MixSweeps
 import Testing
 
 /// `mixrl sweep plan --estimate`: one measurement per distinct configuration, scaled by

@@ -1,6 +1,6 @@
 import Foundation
 import MixAgents
-import MixExperiments
+import MixSweeps
 import MixTestSupport
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import MixExperiments
+import MixSweeps
 
 /// A test double of `mixrl train` with the same command line and run-folder contract
 /// (docs/run-folder.md), written in bash so the pool can be tested before SAC exists.

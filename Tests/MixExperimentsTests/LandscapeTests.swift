@@ -1,6 +1,6 @@
 import Foundation
 import MixEnvs
-import MixExperiments
+import MixAnalysis
 import Testing
 
 /// `mixrl landscape`'s mathematics: stationary points of `J = E[r(a)] + alpha H(pi)`.

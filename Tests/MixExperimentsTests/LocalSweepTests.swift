@@ -1,6 +1,6 @@
 import Foundation
 import MixAgents
-import MixExperiments
+import MixReports
 import Testing
 
 /// `LocalSweep`: an in-process sweep that survives a stop, skips finished runs, refuses a

@@ -1,6 +1,6 @@
 import Foundation
 import MixAgents
-import MixExperiments
+import MixSweeps
 import Testing
 
 /// `--set KEY=VALUE` in process (the fast tier's counterpart of ConfigurationCommandLineTests):

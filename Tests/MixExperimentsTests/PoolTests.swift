@@ -2,7 +2,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import MixExperiments
+import MixReports
+import MixSweeps
 import Testing
 import MixTestSupport
 

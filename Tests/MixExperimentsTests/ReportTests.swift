@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import MixExperiments
+import MixCharts
+import MixReports
+import MixSweeps
 import Testing
 
 /// Parses XML and collects what the tests look for.

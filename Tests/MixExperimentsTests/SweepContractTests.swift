@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 import MixAgents
-import MixExperiments
+import MixSweeps
 import MixTestSupport
 import Testing
 

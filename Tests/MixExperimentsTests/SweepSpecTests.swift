@@ -1,6 +1,7 @@
 import Foundation
 import MixAgents
-import MixExperiments
+import MixSweeps
+import MixTensor
 import Testing
 import MixPolicy
 

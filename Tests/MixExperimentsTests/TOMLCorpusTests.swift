@@ -1,5 +1,5 @@
 import Foundation
-import MixExperiments
+import MixSweeps
 import MixTestSupport
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import MixExperiments
+import MixAnalysis
 import Testing
 
 /// The variance benchmark on the built-in bandits, where the reference gradient is exact.

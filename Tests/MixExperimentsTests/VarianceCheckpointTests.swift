@@ -1,6 +1,6 @@
 import Foundation
 import MixAgents
-import MixExperiments
+import MixAnalysis
 import Testing
 
 /// The benchmark on a real checkpoint: a short Pendulum-v1 SAC run with a K = 3 mixture,

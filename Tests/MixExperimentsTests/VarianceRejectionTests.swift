@@ -1,5 +1,5 @@
 import Foundation
-import MixExperiments
+import MixAnalysis
 import Testing
 
 /// Requests the benchmark refuses, each with a message that names the problem, before any

@@ -1,4 +1,5 @@
 import Foundation
+import MixSweeps
 
 /// The mean evaluation return over seeds at one step, with its confidence interval.
 package struct CurvePoint: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import MixCharts
 
 /// The reference gradient at one K.
 package struct VarianceReference: Sendable, Equatable, Codable {

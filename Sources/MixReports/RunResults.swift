@@ -1,5 +1,6 @@
 import Foundation
 import MixAgents
+import MixSweeps
 
 /// One evaluation of a run (a row of `eval.csv`).
 package struct EvaluationPoint: Sendable, Equatable {

@@ -42,9 +42,9 @@ package struct RunFolder: Sendable {
 }
 
 /// Reading the end of a file without reading all of it.
-enum FileTail {
+package enum FileTail {
     /// The last `count` complete lines within the last `maxBytes` bytes of the file.
-    static func lastLines(of url: URL, count: Int, maxBytes: Int = 16_384) -> [String] {
+    package static func lastLines(of url: URL, count: Int, maxBytes: Int = 16_384) -> [String] {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return [] }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return [] }

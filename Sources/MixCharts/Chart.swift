@@ -1,4 +1,5 @@
 import Foundation
+import MixTensor
 
 /// How an axis maps values to positions.
 package enum AxisScale: Sendable, Equatable {

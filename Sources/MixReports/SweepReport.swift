@@ -1,6 +1,8 @@
 import Foundation
 import MixAgents
 import MixTensor
+import MixCharts
+import MixSweeps
 
 /// The report of a sweep: tables and plots of every configuration aggregated over seeds,
 /// written as CSV, Markdown, SVG and one self-contained `report.html`.
@@ -306,6 +308,6 @@ package struct SweepReport: Sendable {
     static func csv(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "" } ?? "" }
 
     static func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences("\"", "\"\"") + "\"" : s
+        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

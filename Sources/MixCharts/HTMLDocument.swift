@@ -28,7 +28,7 @@ package struct HTMLDocument: Sendable {
         body += "<thead><tr>" + header.map { "<th>\(SVGWriter.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for row in rows {
             body += "<tr>" + row.map { cell in
-                let numeric = Double(cell.replacingOccurrences("±", "").split(separator: " ").first.map(String.init) ?? "") != nil
+                let numeric = Double(cell.replacingOccurrences(of: "±", with: "").split(separator: " ").first.map(String.init) ?? "") != nil
                 return "<td\(numeric ? " class=\"num\"" : "")>\(SVGWriter.escape(cell))</td>"
             }.joined() + "</tr>\n"
         }

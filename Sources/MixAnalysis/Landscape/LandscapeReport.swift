@@ -1,4 +1,5 @@
 import Foundation
+import MixCharts
 
 /// The renderings of a landscape scan: Markdown (what the command prints), CSV of every
 /// stationary point, SVG charts and an HTML page in the style of the sweep report.

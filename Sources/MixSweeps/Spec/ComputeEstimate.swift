@@ -2,6 +2,7 @@ import Foundation
 import MixAgents
 import MixEnvs
 import MixTensor
+import MixCharts
 
 /// How long a sweep's runs take on this machine, measured rather than guessed: for each
 /// distinct configuration of a plan (the same environment, networks, policy and
