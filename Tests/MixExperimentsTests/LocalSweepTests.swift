@@ -1,6 +1,7 @@
 import Foundation
 import MixAgents
 import MixReports
+import MixSweeps
 import Testing
 
 /// `LocalSweep`: an in-process sweep that survives a stop, skips finished runs, refuses a

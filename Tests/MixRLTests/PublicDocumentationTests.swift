@@ -26,9 +26,9 @@ import MixTestSupport
                                  "MixCharts", "MixAnalysis", "MixSweeps", "MixReports", "MixRL"]
 
     /// Modules with no public API of their own, whose symbol graphs may be empty: the
-    /// umbrella (only re-exports) and the modules above MixAgents (all `package`, for the
-    /// `mixrl` executable and the tests).
-    static let modulesWithoutPublicAPI: Set<String> = ["MixRL", "MixCharts", "MixAnalysis", "MixSweeps", "MixReports"]
+    /// umbrella (only re-exports) and the modules above MixAgents other than MixSweeps
+    /// (all `package`, for the `mixrl` executable and the tests; MixSweeps has `LocalSweep`).
+    static let modulesWithoutPublicAPI: Set<String> = ["MixRL", "MixCharts", "MixAnalysis", "MixReports"]
 
     /// The public symbols of every library module, extracted once for both tests.
     /// Failures to extract are recorded as issues; their modules are missing.

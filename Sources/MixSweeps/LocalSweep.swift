@@ -1,4 +1,5 @@
 import Foundation
+import MixAgents
 import MixEnvs
 import MixPolicy
 
