@@ -30,13 +30,14 @@ let package = Package(
         ),
         .target(name: "MixGraph", dependencies: ["MixTensor"]),
         .target(name: "MixPolicy", dependencies: ["MixGraph"]),
-        .target(name: "MixEnvs", dependencies: ["MixTensor"]),
+        .target(name: "MixProcess"),
+        .target(name: "MixEnvs", dependencies: ["MixTensor", "MixProcess"]),
         .target(name: "MixAgents", dependencies: ["MixPolicy", "MixEnvs"]),
         .target(name: "MixCharts", dependencies: ["MixTensor"]),
         .target(name: "MixAnalysis", dependencies: ["MixAgents", "MixCharts"]),
-        .target(name: "MixSweeps", dependencies: ["MixAgents", "MixCharts"]),
+        .target(name: "MixSweeps", dependencies: ["MixAgents", "MixCharts", "MixProcess"]),
         .target(name: "MixReports", dependencies: ["MixSweeps", "MixCharts"]),
-        .target(name: "MixRL", dependencies: ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents",
+        .target(name: "MixRL", dependencies: ["MixProcess", "MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents",
                                               "MixCharts", "MixAnalysis", "MixSweeps", "MixReports"]),
         .executableTarget(
             name: "mixrl",
@@ -45,6 +46,7 @@ let package = Package(
         // Shared by the test targets: test tiers (fast / integration), the virtualenv, the
         // mixrl executable, scratch folders. Not part of any product.
         .target(name: "MixTestSupport", path: "Tests/Support"),
+        .testTarget(name: "MixProcessTests", dependencies: ["MixProcess", "MixTestSupport"]),
         .testTarget(name: "MixTensorTests", dependencies: ["MixTensor", "MixTestSupport"]),
         .testTarget(name: "MixGraphTests", dependencies: ["MixGraph", "MixTestSupport"]),
         // The exact references integrate with MixAnalysis's Gauss-Legendre rule.

@@ -1,4 +1,5 @@
 // `import MixRL` brings in every layer of the framework.
+@_exported import MixProcess
 @_exported import MixTensor
 @_exported import MixGraph
 @_exported import MixPolicy

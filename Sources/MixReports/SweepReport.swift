@@ -117,7 +117,7 @@ package struct SweepReport: Sendable {
             if masses { row.append(s.finalModeMasses.isEmpty ? "—" : s.finalModeMasses.map(Self.format).joined(separator: " / ")) }
             let iqm = s.finalInterquartileMean.map(Self.format) ?? (s.finalReturn == nil ? "—" : "n/a (<4 seeds)")
             return row + [iqm,
-                          s.area.map(Self.format) ?? "—", threshold, s.runSeconds.map(Self.duration) ?? "—"]
+                          s.area.map(Self.format) ?? "—", threshold, s.runSeconds.map(DurationText.format) ?? "—"]
         }
     }
 
@@ -296,13 +296,6 @@ package struct SweepReport: Sendable {
 
     static func format(_ ci: ConfidenceInterval) -> String {
         "\(format(ci.estimate)) [\(format(ci.lower)), \(format(ci.upper))]"
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m \(String(format: "%02d", s % 60))s" }
-        return "\(s / 3600)h \(String(format: "%02d", (s % 3600) / 60))m"
     }
 
     static func csv(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "" } ?? "" }

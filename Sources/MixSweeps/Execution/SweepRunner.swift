@@ -1,4 +1,5 @@
 import Foundation
+import MixProcess
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import MixProcess
 
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,8 @@ import Darwin
 #error("the bridge protocol sends little-endian float64 arrays as raw memory")
 #endif
 
-/// A child process with a framed duplex channel on its stdin/stdout and a captured
-/// stderr tail; every read and write has a deadline.
+/// A worker process (a ``ChildProcess``) with a framed duplex channel on its stdin/stdout
+/// and a captured stderr tail; every read and write has a deadline.
 ///
 /// The channel is one `AF_UNIX` socket dup'ed onto the child's descriptors 0 and 1, so
 /// that writes can pass `MSG_NOSIGNAL` (a dead worker is an `EPIPE`, never a `SIGPIPE`
@@ -21,7 +22,7 @@ import Darwin
 /// chatty worker never blocks on a full buffer. Every descriptor is created
 /// close-on-exec, so workers started concurrently do not inherit each other's channel
 /// (which would hide an EOF).
-final class WorkerProcess {
+final class WorkerChannel {
     enum Failure: Error {
         case exited(String)
         case timedOut
@@ -29,7 +30,7 @@ final class WorkerProcess {
         case couldNotStart(Int32)
     }
 
-    let pid: pid_t
+    private let process: ChildProcess
     private var channel: Int32
     private let stderr: StderrCollector
     private(set) var exitDescription: String?
@@ -59,37 +60,17 @@ final class WorkerProcess {
             throw .couldNotStart(e)
         }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPair[1], 2)
-
-        // The child starts with default signal handling and an empty mask.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        // The child starts with default handling of SIGPIPE and an empty signal mask.
+        do throws(ChildProcess.SpawnError) {
+            process = try ChildProcess.spawn(executable, argv: [executable] + arguments,
+                                             descriptors: [(0, .copy(of: pair[1])), (1, .copy(of: pair[1])), (2, .copy(of: errPair[1]))],
+                                             defaultSignals: [SIGPIPE])
+        } catch {
+            close(pair[0]); close(pair[1]); close(errPair[0]); close(errPair[1])
+            throw .couldNotStart(error.code)
+        }
         close(pair[1])
         close(errPair[1])
-        guard spawned == 0 else {
-            close(pair[0]); close(errPair[0])
-            throw .couldNotStart(spawned)
-        }
-        pid = child
         channel = pair[0]
         shutdown(errPair[0], Int32(SHUT_WR))
         stderr = StderrCollector(fd: errPair[0])
@@ -208,26 +189,19 @@ final class WorkerProcess {
 
     private func tryReap() -> String? {
         if let exitDescription { return exitDescription }
-        var status: Int32 = 0
-        let r = waitpid(pid, &status, WNOHANG)
-        guard r == pid else { return nil }
-        exitDescription = describe(status: status)
+        guard let status = process.poll() else { return nil }
+        exitDescription = status.description
         return exitDescription
     }
 
-    private func describe(status: Int32) -> String {
-        let signal = status & 0x7f
-        if signal == 0 { return "exit code \((status >> 8) & 0xff)" }
-        return "killed by signal \(signal)"
-    }
+    /// The worker's process id.
+    var pid: pid_t { process.pid }
 
     /// Kills the worker if it is still running and reaps it (no zombie); idempotent.
     func terminate() {
         if exitDescription == nil {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            exitDescription = describe(status: status)
+            process.send(SIGKILL)
+            exitDescription = process.wait().description
         }
         stderr.finish(waiting: 0.5)
         if channel >= 0 { close(channel); channel = -1 }
