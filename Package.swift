@@ -54,8 +54,12 @@ let package = Package(
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs", "MixTestSupport"]),
         // Golden/ is read through #filePath (and rewritten by MIXRL_UPDATE_GOLDEN=1), not bundled.
         .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents", "MixTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "MixChartsTests", dependencies: ["MixCharts", "MixTestSupport"]),
+        .testTarget(name: "MixAnalysisTests", dependencies: ["MixAnalysis", "MixTestSupport"]),
         // TOMLCorpus/ (TOML documents and what Python's tomllib reads from them) is read through #filePath.
-        .testTarget(name: "MixExperimentsTests", dependencies: ["MixAnalysis", "MixSweeps", "MixReports", "MixTestSupport"], exclude: ["TOMLCorpus"]),
+        // MixReports: the pool's and LocalSweep's tests check that their folders report.
+        .testTarget(name: "MixSweepsTests", dependencies: ["MixSweeps", "MixReports", "MixTestSupport"], exclude: ["TOMLCorpus"]),
+        .testTarget(name: "MixReportsTests", dependencies: ["MixReports", "MixTestSupport"]),
         .testTarget(name: "MixRLTests", dependencies: ["MixRL", "MixTestSupport"]),
     ]
 )
