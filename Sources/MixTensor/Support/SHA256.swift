@@ -1,6 +1,7 @@
 /// SHA-256 (FIPS 180-4), written out because Foundation on Linux has no digest API and
-/// the package takes no dependency for it. Used for run ids; costs one pass over the
-/// input, 64 rounds per 64-byte block.
+/// the package takes no dependency for it. Used for run ids (MixSweeps) and for the
+/// clip-path ids of charts (MixCharts); costs one pass over the input, 64 rounds per
+/// 64-byte block.
 package enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
