@@ -30,10 +30,15 @@ let package = Package(
         ),
         .target(name: "MixGraph", dependencies: ["MixTensor"]),
         .target(name: "MixPolicy", dependencies: ["MixGraph"]),
-        .target(name: "MixEnvs", dependencies: ["MixTensor"]),
+        .target(name: "MixProcess"),
+        .target(name: "MixEnvs", dependencies: ["MixTensor", "MixProcess"]),
         .target(name: "MixAgents", dependencies: ["MixPolicy", "MixEnvs"]),
-        .target(name: "MixExperiments", dependencies: ["MixAgents"]),
-        .target(name: "MixRL", dependencies: ["MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents", "MixExperiments"]),
+        .target(name: "MixCharts", dependencies: ["MixTensor"]),
+        .target(name: "MixAnalysis", dependencies: ["MixAgents", "MixCharts"]),
+        .target(name: "MixSweeps", dependencies: ["MixAgents", "MixCharts", "MixProcess"]),
+        .target(name: "MixReports", dependencies: ["MixSweeps", "MixCharts"]),
+        .target(name: "MixRL", dependencies: ["MixProcess", "MixTensor", "MixGraph", "MixPolicy", "MixEnvs", "MixAgents",
+                                              "MixCharts", "MixAnalysis", "MixSweeps", "MixReports"]),
         // The harness of `mixrl bench` (timing, gemm floors, benchmark tables): part of the
         // tool, not of the MixRL product.
         .target(name: "MixBench", dependencies: ["COpenBLAS", "MixTensor", "MixGraph", "MixEnvs", "MixAgents"]),
@@ -44,14 +49,20 @@ let package = Package(
         // Shared by the test targets: test tiers (fast / integration), the virtualenv, the
         // mixrl executable, scratch folders. Not part of any product.
         .target(name: "MixTestSupport", path: "Tests/Support"),
+        .testTarget(name: "MixProcessTests", dependencies: ["MixProcess", "MixTestSupport"]),
         .testTarget(name: "MixTensorTests", dependencies: ["MixTensor", "MixTestSupport"]),
         .testTarget(name: "MixGraphTests", dependencies: ["MixGraph", "MixTestSupport"]),
-        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixTestSupport"]),
+        // The exact references integrate with MixAnalysis's Gauss-Legendre rule.
+        .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixAnalysis", "MixTestSupport"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs", "MixTestSupport"]),
         // Golden/ is read through #filePath (and rewritten by MIXRL_UPDATE_GOLDEN=1), not bundled.
         .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents", "MixTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "MixChartsTests", dependencies: ["MixCharts", "MixTestSupport"]),
+        .testTarget(name: "MixAnalysisTests", dependencies: ["MixAnalysis", "MixTestSupport"]),
         // TOMLCorpus/ (TOML documents and what Python's tomllib reads from them) is read through #filePath.
-        .testTarget(name: "MixExperimentsTests", dependencies: ["MixExperiments", "MixTestSupport"], exclude: ["TOMLCorpus"]),
+        // MixReports: the pool's and LocalSweep's tests check that their folders report.
+        .testTarget(name: "MixSweepsTests", dependencies: ["MixSweeps", "MixReports", "MixTestSupport"], exclude: ["TOMLCorpus"]),
+        .testTarget(name: "MixReportsTests", dependencies: ["MixReports", "MixTestSupport"]),
         .testTarget(name: "MixRLTests", dependencies: ["MixRL", "MixTestSupport"]),
     ]
 )

@@ -42,9 +42,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# The documented modules, each after the modules it depends on (MixExperiments is all
-# `package` API, for the mixrl executable and the tests: it has no public page).
-modules=(MixTensor MixGraph MixPolicy MixEnvs MixAgents MixRL)
+# The documented modules, each after the modules it depends on (MixCharts, MixAnalysis and
+# MixReports are all `package` API, for the mixrl executable and the tests: they have no
+# public page; MixSweeps has `LocalSweep`).
+modules=(MixTensor MixGraph MixPolicy MixEnvs MixAgents MixSweeps MixRL)
 catalog=Sources/MixRL/MixRL.docc
 
 scratch=.build-docs

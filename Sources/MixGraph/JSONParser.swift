@@ -1,15 +1,16 @@
 /// A JSON value as the safetensors header needs it: objects keep their member order and
-/// integers stay exact (offsets beyond 2^53 must not round through `Double`).
-enum JSONValue: Equatable {
-    case object([(String, JSONValue)])
-    case array([JSONValue])
+/// integers stay exact (offsets beyond 2^53 must not round through `Double`). Read only by
+/// `JSONParser` for safetensors headers; the sweeps' configurations use MixSweeps' `JSONValue`.
+enum SafeTensorsJSON: Equatable {
+    case object([(String, SafeTensorsJSON)])
+    case array([SafeTensorsJSON])
     case string(String)
     case integer(Int)
     case number(Double)
     case bool(Bool)
     case null
 
-    static func == (l: JSONValue, r: JSONValue) -> Bool {
+    static func == (l: SafeTensorsJSON, r: SafeTensorsJSON) -> Bool {
         switch (l, r) {
         case let (.object(a), .object(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         case let (.array(a), .array(b)): return a == b
@@ -39,7 +40,7 @@ struct JSONParser {
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// One value followed only by whitespace (safetensors pads headers with spaces).
-    mutating func parseDocument() throws(JSONError) -> JSONValue {
+    mutating func parseDocument() throws(JSONError) -> SafeTensorsJSON {
         let v = try parseValue(depth: 0)
         skipWhitespace()
         if position != bytes.count { throw fail("unexpected content after the JSON value") }
@@ -60,7 +61,7 @@ struct JSONParser {
         position += 1
     }
 
-    mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONError) -> SafeTensorsJSON {
         guard depth < JSONParser.maximumDepth else { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
         skipWhitespace()
         guard position < bytes.count else { throw fail("unexpected end of header") }
@@ -82,9 +83,9 @@ struct JSONParser {
         }
     }
 
-    mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseObject(depth: Int) throws(JSONError) -> SafeTensorsJSON {
         position += 1
-        var members: [(String, JSONValue)] = []
+        var members: [(String, SafeTensorsJSON)] = []
         var keys = Set<String>()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
@@ -103,9 +104,9 @@ struct JSONParser {
         }
     }
 
-    mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseArray(depth: Int) throws(JSONError) -> SafeTensorsJSON {
         position += 1
-        var elements: [JSONValue] = []
+        var elements: [SafeTensorsJSON] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
         while true {
@@ -178,7 +179,7 @@ struct JSONParser {
         }
     }
 
-    mutating func parseNumber() throws(JSONError) -> JSONValue {
+    mutating func parseNumber() throws(JSONError) -> SafeTensorsJSON {
         let start = position
         var integral = true
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }

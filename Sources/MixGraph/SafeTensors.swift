@@ -87,7 +87,7 @@ public enum SafeTensors {
         let headerBytes = bytes[8..<(8 + headerLength)]
         guard String(validating: headerBytes, as: UTF8.self) != nil else { throw malformed("the header is not valid UTF-8") }
 
-        let root: JSONValue
+        let root: SafeTensorsJSON
         do {
             var parser = JSONParser(bytes: Array(headerBytes))
             root = try parser.parseDocument()
@@ -108,7 +108,7 @@ public enum SafeTensors {
                 continue
             }
             guard case .object(let fields) = value else { throw malformed("entry \"\(name)\" is not an object") }
-            func field(_ key: String) -> JSONValue? { fields.first { $0.0 == key }?.1 }
+            func field(_ key: String) -> SafeTensorsJSON? { fields.first { $0.0 == key }?.1 }
             guard case .string(let dtype)? = field("dtype") else { throw malformed("tensor \"\(name)\" has no string dtype") }
             guard let bits = dtypeBits[dtype] else { throw malformed("tensor \"\(name)\" has unknown dtype \"\(dtype)\"") }
             guard case .array(let shapeValues)? = field("shape") else { throw malformed("tensor \"\(name)\" has no shape array") }

@@ -1,10 +1,14 @@
 // `import MixRL` brings in every layer of the framework.
+@_exported import MixProcess
 @_exported import MixTensor
 @_exported import MixGraph
 @_exported import MixPolicy
 @_exported import MixEnvs
 @_exported import MixAgents
-@_exported import MixExperiments
+@_exported import MixCharts
+@_exported import MixAnalysis
+@_exported import MixSweeps
+@_exported import MixReports
 
 /// The version of MixRL (semantic versioning), as `mixrl --version` prints it.
 ///

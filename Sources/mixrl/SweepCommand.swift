@@ -282,85 +282,54 @@ struct SweepRunOne: ParsableCommand {
     }
 }
 
-/// Renders sweep events on standard error: a live status line on a terminal, plain lines
-/// every `plainInterval` seconds otherwise; run starts and ends are always a line each.
+/// Renders sweep events on the ``ProgressDisplay``: a live status line on a terminal, plain
+/// lines every `plainInterval` seconds otherwise; run starts and ends are always a line each.
 final class TerminalProgress: SweepProgressReporter {
     let name: String
     let jobs: Int
-    let live = isatty(STDERR_FILENO) == 1
-    let plainInterval: Double
     let showsCounts: Bool
-    var lastPlain = Date()
-    var statusShown = false
-    var lastSnapshot: SweepSnapshot?
+    let display: ProgressDisplay
 
     init(name: String, jobs: Int, plainInterval: Double, showsCounts: Bool = true) {
         self.name = name
         self.jobs = jobs
-        self.plainInterval = plainInterval
         self.showsCounts = showsCounts
+        display = ProgressDisplay(plainInterval: plainInterval)
     }
 
     func report(_ event: SweepEvent) {
         switch event {
         case .started(let s):
-            line("sweep \(name): \(s.total) runs, \(s.skipped) already finished, \(jobs) at a time")
+            display.line("sweep \(name): \(s.total) runs, \(s.skipped) already finished, \(jobs) at a time")
             status(s)
         case .runStarted(let run, let action, let attempt, let s):
-            line("[\(run.index)] \(run.id) \(action)\(attempt > 1 ? " (attempt \(attempt))" : ""): \(run.label)")
+            display.line("[\(run.index)] \(run.id) \(action)\(attempt > 1 ? " (attempt \(attempt))" : ""): \(run.label)")
             status(s)
         case .runEnded(let run, let record, let s):
-            var text = "[\(run.index)] \(run.id) \(record.outcome == "pending" ? "failed, will retry" : record.outcome) after \(Self.duration(record.seconds))"
+            var text = "[\(run.index)] \(run.id) \(record.outcome == "pending" ? "failed, will retry" : record.outcome) after \(DurationText.format(record.seconds))"
             if record.outcome != "finished", let error = record.error?.split(separator: "\n").first { text += ": \(error)" }
-            line(text)
+            display.line(text)
             status(s)
         case .waitingForEarlierProcess(let run, let pid):
-            line("[\(run.index)] \(run.id) is still held by process \(pid) of an earlier sweep; asked it to checkpoint and stop")
+            display.line("[\(run.index)] \(run.id) is still held by process \(pid) of an earlier sweep; asked it to checkpoint and stop")
         case .interrupting(let signal, let forced, let s):
-            line(forced ? "stopping now: SIGKILL to \(s.running) runs" : "signal \(signal): asking \(s.running) runs to checkpoint and stop (again to kill them)")
+            display.line(forced ? "stopping now: SIGKILL to \(s.running) runs" : "signal \(signal): asking \(s.running) runs to checkpoint and stop (again to kill them)")
         case .tick(let s):
-            if live || Date().timeIntervalSince(lastPlain) >= plainInterval { status(s) }
+            status(s, force: false)
         case .finished(let summary):
-            clear()
             let counts = ["finished", "skipped", "failed", "interrupted", "pending"].compactMap { o -> String? in
                 let n = summary.count(o)
                 return n > 0 ? "\(n) \(o == "skipped" ? "finished earlier" : o)" : nil
             }
-            line("sweep \(name) ended after \(Self.duration(summary.seconds)): " + counts.joined(separator: ", "))
+            display.finish("sweep \(name) ended after \(DurationText.format(summary.seconds)): " + counts.joined(separator: ", "))
         }
     }
 
-    func status(_ s: SweepSnapshot) {
+    /// The counts line (shown at once, or for a tick only when a plain line is due).
+    func status(_ s: SweepSnapshot, force: Bool = true) {
         guard showsCounts else { return }
-        lastSnapshot = s
-        var text = "sweep \(name): \(s.finished)/\(s.total) done · \(s.running) running · \(s.failed) failed · \(s.pending) pending · \(Self.duration(s.elapsed)) elapsed"
-        text += s.remaining.map { " · ~\(Self.duration($0)) left" } ?? ""
-        if live {
-            write("\r\u{1B}[2K" + text)
-            statusShown = true
-        } else {
-            write(text + "\n")
-            lastPlain = Date()
-        }
-    }
-
-    func line(_ text: String) {
-        clear()
-        write(text + "\n")
-        if live, let s = lastSnapshot { status(s) }
-    }
-
-    func clear() {
-        if live && statusShown { write("\r\u{1B}[2K") }
-        statusShown = false
-    }
-
-    func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
-
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
-        return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+        var text = "sweep \(name): \(s.finished)/\(s.total) done · \(s.running) running · \(s.failed) failed · \(s.pending) pending · \(DurationText.format(s.elapsed)) elapsed"
+        text += s.remaining.map { " · ~\(DurationText.format($0)) left" } ?? ""
+        display.update(text, force: force)
     }
 }

@@ -156,20 +156,20 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(ExitStatus.failure)
         }
         trainer.agent.parallelism = SACAgent.Parallelism(kind: .critics, threads: threads)
-        let display = ProgressLine(plain: plain)
+        let display = ProgressDisplay(plain: plain, plainInterval: 10)
         trainer.onProgress = { display.show($0) }
         let c = trainer.configuration
         if resume != nil {
-            display.message(trainer.restoredFromCheckpoint
+            display.line(trainer.restoredFromCheckpoint
                 ? "resumed from step \(trainer.currentStep) (its last checkpoint)"
                 : "no checkpoint had been written yet (the first was due at step \(min(c.checkpointEvery, c.steps))): "
                     + "the run starts again from step 0, and the metrics it had logged are discarded")
         }
         if c.steps <= c.randomSteps {
-            display.message("warning: steps (\(c.steps)) <= random_steps (\(c.randomSteps)): this run acts at random throughout and makes no gradient update")
+            display.line("warning: steps (\(c.steps)) <= random_steps (\(c.randomSteps)): this run acts at random throughout and makes no gradient update")
         }
-        display.message("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
-        display.message("matrix products (MIXRL_GEMM): \(GemmBackend.summary)")
+        display.line("training \(c.policy.rawValue) K=\(c.components) \(c.estimator.rawValue) on \(c.environment), seed \(c.seed), \(c.steps) steps -> \(trainer.runDirectory.path)")
+        display.line("matrix products (MIXRL_GEMM): \(GemmBackend.summary)")
         do {
             var paused = false
             let stopRequested = {
@@ -200,38 +200,16 @@ extension EstimatorKind: ExpressibleByArgument {}
 extension Baseline: ExpressibleByArgument {}
 extension EvaluationMode: ExpressibleByArgument {}
 
-/// The progress display: a live line on a terminal, plain periodic lines otherwise
-/// (always on standard error, so standard output stays for results).
-final class ProgressLine {
-    let live: Bool
-    var lastPlain = Date.distantPast
-
-    init(plain: Bool) { live = !plain && isatty(STDERR_FILENO) != 0 }
-
+extension ProgressDisplay {
+    /// Shows a run's progress: step, updates per second, recent and evaluation returns,
+    /// time left (plain lines every 10 s and at the last step).
     func show(_ p: TrainingProgress) {
         let fraction = Double(p.step) / Double(max(p.totalSteps, 1))
         var parts = [String(format: "step %d/%d (%.0f%%)", p.step, p.totalSteps, 100 * fraction),
                      String(format: "%.0f updates/s", p.updatesPerSecond)]
         if let r = p.recentReturn { parts.append(String(format: "return %.1f", r)) }
         if let e = p.lastEvaluationReturn { parts.append(String(format: "eval %.1f", e)) }
-        if let s = p.secondsLeft { parts.append("left " + formatDuration(s)) }
-        let line = parts.joined(separator: "  ")
-        if live {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-        } else if Date().timeIntervalSince(lastPlain) >= 10 || p.step == p.totalSteps {
-            lastPlain = Date()
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+        if let s = p.secondsLeft { parts.append("left " + DurationText.format(s)) }
+        update(parts.joined(separator: "  "), force: p.step == p.totalSteps)
     }
-
-    func message(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-
-    func finish(_ text: String) {
-        FileHandle.standardError.write(Data(((live ? "\r\u{1B}[K" : "") + text + "\n").utf8))
-    }
-}
-
-func formatDuration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
 }

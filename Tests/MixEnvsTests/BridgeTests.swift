@@ -140,7 +140,7 @@ import Glibc
         let error = #expect(throws: EnvironmentError.self) { try env.step([0.3]) }
         // A hang guard, not a speed test: the failure must come long before a timeout would.
         #expect(Date().timeIntervalSince(start) < 50)
-        if let error { Self.expectFailure(error, id, { $0 == .exited(status: "killed by signal 9") }, request: "step 11") }
+        if let error { Self.expectFailure(error, id, { $0 == .exited(status: "killed by signal 9 (SIGKILL)") }, request: "step 11") }
         #expect(Self.isReaped(pid))
         // The failure sticks: later calls throw the same error at once.
         let again = #expect(throws: EnvironmentError.self) { try env.reset(seed: 2) }

@@ -1,4 +1,5 @@
 import Foundation
+import MixAnalysis
 import MixTensor
 import MixPolicy
 import Testing

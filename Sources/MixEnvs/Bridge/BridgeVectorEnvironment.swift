@@ -19,7 +19,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
     package let configuration: BridgeConfiguration
 
     private let lock = NSLock()
-    private var worker: WorkerProcess?
+    private var worker: WorkerChannel?
     private var failure: EnvironmentError?
     private var lastRequest = Request.handshake
     private var stepCount = 0
@@ -77,7 +77,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
 
     /// Spawns a worker and reads its handshake; on failure the worker is reaped.
     private static func launch(id: String, copies: Int, configuration: BridgeConfiguration) throws(EnvironmentError)
-        -> (WorkerProcess, BridgeHandshake) {
+        -> (WorkerChannel, BridgeHandshake) {
         guard FileManager.default.isExecutableFile(atPath: configuration.python) else {
             throw .bridgeNotInstalled(environment: id, message: "no Python interpreter at \(configuration.python)",
                                       fix: "bash scripts/setup.sh (builds the virtualenv; MIXRL_VENV selects another)")
@@ -92,16 +92,16 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
         for metric in configuration.metrics { arguments += ["--metric", metric] }
         if configuration.allowDebugRequests { arguments.append("--allow-debug") }
 
-        let process: WorkerProcess
+        let process: WorkerChannel
         do {
-            process = try WorkerProcess(executable: configuration.python, arguments: arguments)
+            process = try WorkerChannel(executable: configuration.python, arguments: arguments)
         } catch {
             throw makeFailure(id, error, timeout: configuration.startupTimeout, request: .handshake, stderr: "")
         }
         let deadline = monotonicNow() + configuration.startupTimeout
         let parsed: Result<BridgeHandshake, EnvironmentError>
         do {
-            parsed = try process.readFrame(deadline: deadline) { (payload) throws(WorkerProcess.Failure) in
+            parsed = try process.readFrame(deadline: deadline) { (payload) throws(WorkerChannel.Failure) in
                 parseHandshake(payload, environment: id)
             }
         } catch {
@@ -169,7 +169,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
         }
         let obsDim = observationSpace.dimension
         let count = copies.count
-        return try exchange(.reset(copies: copies, seeds: seeds), frame: frame) { (payload) throws(WorkerProcess.Failure) -> [[Double]] in
+        return try exchange(.reset(copies: copies, seeds: seeds), frame: frame) { (payload) throws(WorkerChannel.Failure) -> [[Double]] in
             try Self.expect(payload, kind: "r", size: 1 + 8 * count * obsDim)
             return (0..<count).map { k in Self.doubles(payload, at: 1 + 8 * k * obsDim, count: obsDim) }
         }
@@ -189,7 +189,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
                 }
             }
             stepCount += 1
-            return try exchangeLocked(.step(stepCount), frame: outbox) { (payload) throws(WorkerProcess.Failure) -> [StepResult] in
+            return try exchangeLocked(.step(stepCount), frame: outbox) { (payload) throws(WorkerChannel.Failure) -> [StepResult] in
                 try Self.expect(payload, kind: "s", size: 1 + 8 * (n * obsDim + n + n * m) + n)
                 let rewardsAt = 1 + 8 * n * obsDim
                 let metricsAt = rewardsAt + 8 * n
@@ -228,7 +228,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
             raw.storeBytes(of: code, toByteOffset: 5, as: UInt8.self)
             raw.storeBytes(of: argument.bitPattern.littleEndian, toByteOffset: 6, as: UInt64.self)
         }
-        try exchange(.debug(request), frame: frame) { (payload) throws(WorkerProcess.Failure) in
+        try exchange(.debug(request), frame: frame) { (payload) throws(WorkerChannel.Failure) in
             try Self.expect(payload, kind: "d", size: 1)
         }
     }
@@ -242,14 +242,14 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
     }
 
     private func exchange<R>(_ request: Request, frame: [UInt8],
-                             _ parse: (UnsafeRawBufferPointer) throws(WorkerProcess.Failure) -> R) throws(EnvironmentError) -> R {
+                             _ parse: (UnsafeRawBufferPointer) throws(WorkerChannel.Failure) -> R) throws(EnvironmentError) -> R {
         try locked { () throws(EnvironmentError) -> R in try exchangeLocked(request, frame: frame, parse) }
     }
 
     /// One request and its reply; the caller holds the lock. Any failure kills the
     /// worker and is remembered, so later calls fail the same way at once.
     private func exchangeLocked<R>(_ request: Request, frame: [UInt8],
-                                   _ parse: (UnsafeRawBufferPointer) throws(WorkerProcess.Failure) -> R) throws(EnvironmentError) -> R {
+                                   _ parse: (UnsafeRawBufferPointer) throws(WorkerChannel.Failure) -> R) throws(EnvironmentError) -> R {
         if let failure { throw failure }
         guard let worker else { throw EnvironmentError.invalidArgument(environment: id, message: "the bridge environment was closed") }
         lastRequest = request
@@ -257,7 +257,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
         var errorReply: EnvironmentError?
         do {
             try worker.write(frame, deadline: deadline)
-            let result = try worker.readFrame(deadline: deadline) { (payload) throws(WorkerProcess.Failure) -> R? in
+            let result = try worker.readFrame(deadline: deadline) { (payload) throws(WorkerChannel.Failure) -> R? in
                 if payload.first == UInt8(ascii: "E") {
                     switch Self.parseError(payload, environment: id) {
                     case .workerFailed(let env, let f, _, _):
@@ -290,7 +290,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
 
     // MARK: Frame parsing
 
-    private static func makeFailure(_ id: String, _ error: WorkerProcess.Failure, timeout: Double, request: Request,
+    private static func makeFailure(_ id: String, _ error: WorkerChannel.Failure, timeout: Double, request: Request,
                                 stderr: String) -> EnvironmentError {
         let failure: WorkerFailure = switch error {
         case .exited(let status): .exited(status: status)
@@ -301,7 +301,7 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
         return .workerFailed(environment: id, failure: failure, lastRequest: request.description, stderrTail: stderr)
     }
 
-    private static func expect(_ payload: UnsafeRawBufferPointer, kind: Character, size: Int) throws(WorkerProcess.Failure) {
+    private static func expect(_ payload: UnsafeRawBufferPointer, kind: Character, size: Int) throws(WorkerChannel.Failure) {
         guard let first = payload.first, first == kind.asciiValue else {
             let got = payload.first.map { String(UnicodeScalar($0)) } ?? "empty"
             throw .malformed("expected a '\(kind)' frame, got kind '\(got)' of \(payload.count) bytes")

@@ -1,4 +1,5 @@
 import Foundation
+import MixAnalysis
 import MixTensor
 
 /// A 1-D Gaussian mixture over the pre-squash point `u`, optionally squashed to

@@ -2,8 +2,8 @@ import Foundation
 
 /// Adaptive Gauss-Kronrod (7-15) bisection in `Double`, for the exact references of the
 /// estimator tests: the second, independent family against which the composite
-/// Gauss-Legendre rule (`GaussLegendre` in MixTensor, also used by the variance
-/// benchmark) is checked.
+/// Gauss-Legendre rule (`GaussLegendre` in MixAnalysis, which the variance
+/// benchmark integrates with) is checked.
 enum Quadrature {
     // Gauss-Kronrod 7-15 on [-1, 1] (nodes for x >= 0; Piessens et al., QUADPACK).
     static let kronrodNodes: [Double] = [
