@@ -35,6 +35,9 @@ fi
 export OPENBLAS_NUM_THREADS=1
 export MIXRL_VENV="${MIXRL_VENV:-$HOME/.cache/mixrl/venv}"
 
+step "BLAS header subset against cblas.h and lapacke.h"
+bash scripts/check-blas-header.sh
+
 step "build (release, with tests)"
 bash scripts/build.sh --tests
 

@@ -90,3 +90,23 @@ public struct ParameterSet<Scalar: TensorScalar>: RandomAccessCollection {
         return Scalar(s.squareRoot())
     }
 }
+
+extension Tensor {
+    /// `self = (1 - fraction) * self + fraction * other` in place: Polyak averaging of a
+    /// target network. One pass, no allocation when `self` is unshared.
+    mutating func interpolate(toward other: Tensor, fraction: Scalar) {
+        graphRequire(shape == other.shape, "interpolate: shapes \(shape) and \(other.shape) differ")
+        let n = count
+        other.withUnsafePointer { x in withUnsafeMutablePointer { GraphKernels.interpolate($0, toward: x, n, fraction) } }
+    }
+}
+
+extension GraphKernels {
+    /// `y = (1 - t) * y + t * x`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func interpolate<T: TensorScalar>(_ y: UnsafeMutablePointer<T>, toward x: UnsafePointer<T>, _ n: Int, _ t: T) {
+        let keep = 1 - t
+        for i in 0..<n { y[i] = t * x[i] + keep * y[i] }
+    }
+}

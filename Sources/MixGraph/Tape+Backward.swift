@@ -1,6 +1,7 @@
-/// The reverse pass: one backward rule per ``NodeKind``, in the order of
-/// `Tape+Operations.swift`. Every rule writes its input's gradient through
-/// ``Tape/writeGradient(_:_:)``, which overwrites on the first contribution and
+/// The reverse pass. Each operation's backward rule sits beside its forward computation
+/// (`Ops/MatMul.swift`, `Ops/Linear.swift`, ...); this file holds the pass itself, the
+/// single dispatch over ``NodeKind``, and ``Tape/writeGradient(_:_:)``, through which
+/// every rule writes its input's gradient: it overwrites on the first contribution and
 /// accumulates on later ones (BLAS `beta = 0` or `1`, kernel `accumulate: false` or
 /// `true`), so no gradient buffer is ever zeroed just to be added into.
 extension Tape {
@@ -73,129 +74,39 @@ extension Tape {
         return t.reshaped(Shape(rows, columns))
     }
 
+    /// Runs the backward rule of node `i`: the one dispatch over ``NodeKind`` (a plain
+    /// switch, no closure per node), to the rule written beside the operation's forward
+    /// computation in `Ops/`.
     func backwardRule(_ i: Int) {
-        let a = nodes[i].a, b = nodes[i].b, c = nodes[i].c
-        let g = nodes[i].gradient
         switch nodes[i].kind {
         case .input, .constant, .parameter, .stopGradient:
             break
-
         case let .matmul(transposeA, transposeB):
-            let x = value(a), y = value(b)
-            // C = op(A) op(B):  dA = g op(B)ᵀ (or op(B) gᵀ when A is transposed),
-            //                   dB = op(A)ᵀ g (or gᵀ op(A) when B is transposed).
-            writeGradient(a) { d, acc in
-                if transposeA { Tensor.matmul(y, transposed: transposeB, g, transposed: true, beta: acc ? 1 : 0, into: &d) }
-                else { Tensor.matmul(g, transposed: false, y, transposed: !transposeB, beta: acc ? 1 : 0, into: &d) }
-            }
-            writeGradient(b) { d, acc in
-                let x2 = matrix(x), g2 = matrix(g)
-                if transposeB { Tensor.matmul(g2, transposed: true, x2, transposed: transposeA, beta: acc ? 1 : 0, into: &d) }
-                else { Tensor.matmul(x2, transposed: !transposeA, g2, transposed: false, beta: acc ? 1 : 0, into: &d) }
-            }
-
+            matmulBackward(i, transposeA: transposeA, transposeB: transposeB)
         case let .batchedMatmul(transposeA, transposeB):
-            let x = value(a), y = value(b)
-            writeGradient(a) { d, acc in
-                if transposeA { Tensor.batchedMatmul(y, transposed: transposeB, g, transposed: true, beta: acc ? 1 : 0, into: &d) }
-                else { Tensor.batchedMatmul(g, transposed: false, y, transposed: !transposeB, beta: acc ? 1 : 0, into: &d) }
-            }
-            writeGradient(b) { d, acc in
-                if transposeB { Tensor.batchedMatmul(g, transposed: true, x, transposed: transposeA, beta: acc ? 1 : 0, into: &d) }
-                else { Tensor.batchedMatmul(x, transposed: !transposeA, g, transposed: false, beta: acc ? 1 : 0, into: &d) }
-            }
-
+            batchedMatmulBackward(i, transposeA: transposeA, transposeB: transposeB)
         case let .linear(hasBias, relu):
-            let x = value(a), w = value(b)
-            // With ReLU, g becomes the gradient of the pre-activation first (in place).
-            if relu { Tensor.maskInPlace(g, wherePositive: nodes[i].value) }
-            // y = x Wᵀ + b:  dW = gᵀ x,  db = column sums of g,  dx = g W.
-            writeGradient(b) { d, acc in
-                Tensor.matmul(matrix(g), transposed: true, matrix(x), transposed: false, beta: acc ? 1 : 0, into: &d)
-            }
-            if hasBias {
-                let biasShape = nodes[c].shape
-                writeGradient(c) { d, acc in Tensor.reduce(g, toBroadcastShape: biasShape, into: &d, accumulate: acc) }
-            }
-            writeGradient(a) { d, acc in Tensor.matmul(g, transposed: false, w, transposed: false, beta: acc ? 1 : 0, into: &d) }
-
+            linearBackward(i, hasBias: hasBias, relu: relu)
         case let .unary(op):
-            let x = value(a), y = nodes[i].value
-            writeGradient(a) { d, acc in
-                Tensor.applyBackward(op, input: x, output: y, gradient: g, into: &d, accumulate: acc)
-            }
-
+            unaryBackward(i, op)
         case let .binary(op):
-            let x = value(a), y = value(b)
-            writeGradient(a) { d, acc in
-                Tensor.applyBackward(op, x, y, gradient: g, withRespectTo: .left, into: &d, accumulate: acc)
-            }
-            writeGradient(b) { d, acc in
-                Tensor.applyBackward(op, x, y, gradient: g, withRespectTo: .right, into: &d, accumulate: acc)
-            }
-
+            binaryBackward(i, op)
         case let .reduce(op, axis):
-            let x = value(a), y = nodes[i].value
-            switch op {
-            case .sum, .mean:
-                let scale: Scalar = op == .mean ? 1 / Scalar(x.shape[axis]) : 1
-                writeGradient(a) { d, acc in Tensor.expand(g, axis: axis, to: x.shape, scale: scale, into: &d, accumulate: acc) }
-            case .logSumExp:
-                writeGradient(a) { d, acc in
-                    Tensor.logSumExpBackward(input: x, output: y, gradient: g, axis: axis, into: &d, accumulate: acc)
-                }
-            case .max:
-                graphFailure("max along an axis is not differentiable on the tape", file: #fileID, line: #line)
-            }
-
+            reduceBackward(i, op, axis: axis)
         case let .reduceAll(mean):
-            let shape = nodes[a].shape
-            let scale: Scalar = mean ? 1 / Scalar(shape.count) : 1
-            writeGradient(a) { d, acc in Tensor.expand(g, axis: nil, to: shape, scale: scale, into: &d, accumulate: acc) }
-
+            reduceAllBackward(i, mean: mean)
         case let .normalize(op, axis):
-            let y = nodes[i].value
-            writeGradient(a) { d, acc in
-                Tensor.normalizeBackward(op, output: y, gradient: g, axis: axis, into: &d, accumulate: acc)
-            }
-
+            normalizeBackward(i, op, axis: axis)
         case let .concatenate(axis, first, partCount):
-            var offset = 0
-            for k in first..<(first + partCount) {
-                let part = extraInputs[k]
-                let partShape = nodes[part].shape
-                let length = partShape[axis]
-                let start = offset
-                writeGradient(part) { d, acc in
-                    if !acc { d.prepare(shape: partShape) }
-                    Tensor.copy(g, axis: axis, range: start..<(start + length), into: &d, at: 0, accumulate: acc)
-                }
-                offset += length
-            }
-
+            concatenateBackward(i, axis: axis, first: first, count: partCount)
         case let .slice(axis, lower, upper):
-            let inputShape = nodes[a].shape
-            writeGradient(a) { d, acc in
-                if !acc { d.prepare(shape: inputShape); d.setAll(0) }
-                Tensor.copy(g, axis: axis, range: 0..<(upper - lower), into: &d, at: lower, accumulate: true)
-            }
-
+            sliceBackward(i, axis: axis, lower: lower, upper: upper)
         case let .gather(first, indexCount):
-            let inputShape = nodes[a].shape
-            writeGradient(a) { d, acc in
-                if !acc { d.prepare(shape: inputShape); d.setAll(0) }
-                indexStorage.withUnsafeBufferPointer { all in
-                    Tensor.scatterAdd(g, rows: UnsafeBufferPointer(rebasing: all[first..<(first + indexCount)]), into: &d)
-                }
-            }
-
+            gatherBackward(i, first: first, count: indexCount)
         case .reshape:
-            let inputShape = nodes[a].shape
-            writeGradient(a) { d, acc in Tensor.copy(g, into: &d, shape: inputShape, accumulate: acc) }
-
+            reshapeBackward(i)
         case let .external(slot):
-            let x = value(a), y = nodes[i].value, function = externals[slot]
-            writeGradient(a) { d, acc in function.backward(x, output: y, outputGradient: g, into: &d, accumulate: acc) }
+            externalBackward(i, slot: slot)
         }
     }
 }

@@ -26,34 +26,4 @@ extension Tape {
     public func randomNormal(_ shape: Shape, using rng: inout RandomStream) -> Variable {
         constant(shape: shape) { $0.fillNormal(using: &rng) }
     }
-
-    /// Rows of axis 0 chosen by `indexOfRow(row)` for `row` in `0..<rowCount` (repeats
-    /// allowed; their gradients add up). The indices go straight into the tape's reused
-    /// side buffer, so no index array is built. `indexOfRow` must not use the tape.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func gather(_ x: Variable, rowCount: Int, indexOfRow: (Int) -> Int32) -> Variable {
-        let xi = index(x)
-        let xv = value(xi)
-        // Filled in a local array (moved out and back, no copy): appending to the stored
-        // property would pay a dynamic exclusivity check per index.
-        var storage: [Int32] = []
-        swap(&storage, &indexStorage)
-        let first = storage.count
-        storage.reserveCapacity(first + rowCount)
-        for row in 0..<rowCount { storage.append(indexOfRow(row)) }
-        swap(&storage, &indexStorage)
-        let i = push(.gather(first: first, count: rowCount), xi, requiresGradient: nodes[xi].requiresGradient)
-        indexStorage.withUnsafeBufferPointer { all in
-            Tensor.gather(xv, rows: UnsafeBufferPointer(rebasing: all[first..<(first + rowCount)]), into: &nodes[i].value)
-        }
-        return finish(i)
-    }
-
-    /// Each row of `x` repeated `times` times in place (`[r0, r0, .., r1, r1, ..]`, for
-    /// stacking several samples per state); `x` itself when `times == 1`.
-    public func repeatingRows(_ x: Variable, times: Int) -> Variable {
-        if times == 1 { return x }
-        return gather(x, rowCount: shape(of: x)[0] * times) { Int32($0 / times) }
-    }
 }

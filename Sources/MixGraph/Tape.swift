@@ -12,8 +12,9 @@ public struct Variable: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "Variable(#\(index))" }
 }
 
-/// What a node computed; the backward rule is chosen from it. A plain enum (no closures,
-/// no arrays) so recording an operation allocates nothing.
+/// What a node computed; the backward rule is chosen from it (one switch,
+/// `Tape.backwardRule`, calling the rule defined beside the operation in `Ops/`). A plain
+/// enum (no closures, no arrays) so recording an operation allocates nothing.
 enum NodeKind {
     case input(slot: Int)
     /// A leaf whose value lives in the node's own reused buffer, written by the caller

@@ -29,14 +29,16 @@ import RealModule
 /// The element-wise kernels, written once and specialized for `Float` and `Double`.
 /// The `op` switch happens once per call, outside the loops.
 @usableFromInline
-enum Kernels {
+package enum Kernels {
     @inline(__always)
     static func softplus<T: TensorScalar>(_ x: T) -> T {
         Swift.max(x, 0) + T.log(onePlus: T.exp(-Swift.abs(x)))
     }
 
-    @inline(__always)
-    static func sigmoid<T: TensorScalar>(_ x: T) -> T {
+    /// `1 / (1 + exp(-x))` from `exp(-|x|)`, so it never overflows. Inlinable: MixGraph's
+    /// backward kernel of `softplus` uses it too, and must compute the same bits.
+    @inlinable @inline(__always)
+    package static func sigmoid<T: TensorScalar>(_ x: T) -> T {
         let e = T.exp(-Swift.abs(x))
         return x >= 0 ? 1 / (1 + e) : e / (1 + e)
     }
@@ -69,37 +71,6 @@ enum Kernels {
         case let .affine(scale, shift):
             let a = T(scale), b = T(shift)
             map(x, y, n, accumulate) { a * $0 + b }
-        }
-    }
-
-    @inline(__always)
-    static func map2<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ g: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ n: Int, _ accumulate: Bool, _ f: (T, T, T) -> T) {
-        if accumulate { for i in 0..<n { dx[i] += f(x[i], y[i], g[i]) } } else { for i in 0..<n { dx[i] = f(x[i], y[i], g[i]) } }
-    }
-
-    /// The vector-Jacobian product of a unary op: `dx (+)= g * f'(x)`, given the input
-    /// `x` and the output `y = f(x)` (whichever the derivative is cheaper from).
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    @usableFromInline
-    static func unaryBackward<T: TensorScalar>(_ op: UnaryOp, x: UnsafePointer<T>, y: UnsafePointer<T>, g: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, _ n: Int, accumulate: Bool) {
-        switch op {
-        case .negate: map2(x, y, g, dx, n, accumulate) { _, _, g in -g }
-        case .exp: map2(x, y, g, dx, n, accumulate) { _, y, g in g * y }
-        case .log: map2(x, y, g, dx, n, accumulate) { x, _, g in g / x }
-        case .tanh: map2(x, y, g, dx, n, accumulate) { _, y, g in g * (1 - y * y) }
-        case .relu: map2(x, y, g, dx, n, accumulate) { x, _, g in x > 0 ? g : 0 }
-        case .softplus: map2(x, y, g, dx, n, accumulate) { x, _, g in g * sigmoid(x) }
-        case .sigmoid: map2(x, y, g, dx, n, accumulate) { _, y, g in g * y * (1 - y) }
-        case .square: map2(x, y, g, dx, n, accumulate) { x, _, g in 2 * x * g }
-        case .sqrt: map2(x, y, g, dx, n, accumulate) { _, y, g in g / (2 * y) }
-        case .abs: map2(x, y, g, dx, n, accumulate) { x, _, g in x > 0 ? g : (x < 0 ? -g : 0) }
-        case let .clamp(lower, upper):
-            let lo = T(lower), hi = T(upper)
-            map2(x, y, g, dx, n, accumulate) { x, _, g in (x > lo && x < hi) ? g : 0 }
-        case let .affine(scale, _):
-            let a = T(scale)
-            map2(x, y, g, dx, n, accumulate) { _, _, g in a * g }
         }
     }
 
@@ -146,34 +117,6 @@ enum Kernels {
         case .divide: zip(a, aStrides, b, bStrides, c, rows, columns, accumulate) { $0 / $1 }
         case .minimum: zip(a, aStrides, b, bStrides, c, rows, columns, accumulate) { Swift.min($0, $1) }
         case .maximum: zip(a, aStrides, b, bStrides, c, rows, columns, accumulate) { Swift.max($0, $1) }
-        }
-    }
-
-    /// Sums a rows x columns matrix down to a broadcast operand's layout:
-    /// (1 x columns), (rows x 1), (1 x 1) or unchanged. Used by the backward pass of
-    /// broadcasting ops.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    @usableFromInline
-    static func reduceToBroadcast<T: TensorScalar>(_ g: UnsafePointer<T>, rows: Int, columns: Int, keepRows: Bool, keepColumns: Bool, _ out: UnsafeMutablePointer<T>, accumulate: Bool) {
-        switch (keepRows, keepColumns) {
-        case (true, true):
-            let n = rows * columns
-            if accumulate { for i in 0..<n { out[i] += g[i] } } else { out.update(from: g, count: n) }
-        case (false, true):
-            if !accumulate { out.update(repeating: 0, count: columns) }
-            for r in 0..<rows { let gr = g + r * columns; for j in 0..<columns { out[j] += gr[j] } }
-        case (true, false):
-            for r in 0..<rows {
-                let gr = g + r * columns
-                var s: T = 0
-                for j in 0..<columns { s += gr[j] }
-                if accumulate { out[r] += s } else { out[r] = s }
-            }
-        case (false, false):
-            var s: T = 0
-            for i in 0..<(rows * columns) { s += g[i] }
-            if accumulate { out[0] += s } else { out[0] = s }
         }
     }
 }

@@ -49,18 +49,6 @@ extension Tensor {
         return y
     }
 
-    /// The vector-Jacobian product of `op` at input `x` with output `y`: `dx (+)= g * op'(x)`.
-    package static func applyBackward(_ op: UnaryOp, input x: Tensor, output y: Tensor, gradient g: Tensor,
-                                     into dx: inout Tensor, accumulate: Bool = false) {
-        checkSameShape(x.shape, g.shape, "unary backward")
-        if accumulate { checkSameShape(x.shape, dx.shape, "accumulating unary backward"); dx.makeUnique() }
-        else { dx.prepare(shape: x.shape) }
-        checkSameShape(x.shape, y.shape, "unary backward output")
-        x.withElements { px in y.withElements { py in g.withElements { pg in dx.withElements { pdx in
-            Kernels.unaryBackward(op, x: px, y: py, g: pg, dx: pdx, x.count, accumulate: accumulate)
-        } } } }
-    }
-
     /// Applies `op` element-wise with broadcasting: `c = op(a, b)` (or `c += op(a, b)`).
     package static func apply(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into c: inout Tensor, accumulate: Bool = false) {
         let plan = Broadcast(a.shape, b.shape)
@@ -77,21 +65,6 @@ extension Tensor {
         var c = Tensor(uninitializedShape: Shape())
         Tensor.apply(op, self, other, into: &c)
         return c
-    }
-
-    /// Sums `g` (shaped like a broadcast result) down to `shape`, the shape of one
-    /// operand of that broadcast: the backward pass of broadcasting.
-    package static func reduce(_ g: Tensor, toBroadcastShape shape: Shape, into out: inout Tensor, accumulate: Bool = false) {
-        let (rows, columns) = g.shape.matrixView
-        let (r, c) = shape.matrixView
-        require((r == rows || r == 1) && (c == columns || c == 1) && shape.count == r * c,
-                     "MixTensor: cannot reduce \(g.shape) to broadcast operand \(shape)")
-        if accumulate { checkSameShape(out.shape, shape, "accumulating broadcast reduction"); out.makeUnique() }
-        else { out.prepare(shape: shape) }
-        g.withElements { pg in out.withElements { po in
-            Kernels.reduceToBroadcast(pg, rows: rows, columns: columns, keepRows: r == rows, keepColumns: c == columns,
-                                      po, accumulate: accumulate)
-        } }
     }
 
     /// Multiplies every element by `factor` in place.

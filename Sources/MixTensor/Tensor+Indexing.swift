@@ -1,4 +1,5 @@
-/// Slicing, concatenation and row gathers along the first two axes.
+/// Slicing, concatenation and row gathers along the first two axes. (Their backward
+/// passes, for the autodiff tape, are MixGraph's.)
 extension Tensor {
     /// Rows `range` of axis 0 (for a rank-1 tensor, elements), copied into `out`.
     package static func slice(_ x: Tensor, rows range: Range<Int>, into out: inout Tensor) {
@@ -21,24 +22,6 @@ extension Tensor {
         x.withElements { src in out.withElements { dst in
             for o in 0..<outer {
                 (dst + o * chunk).update(from: src + (o * length + range.lowerBound) * inner, count: chunk)
-            }
-        } }
-    }
-
-    /// Adds `g` (shaped like a slice of `axis` over `range`) into the matching part of `out`:
-    /// the backward pass of slicing.
-    package static func addSlice(_ g: Tensor, axis: Int, range: Range<Int>, into out: inout Tensor) {
-        require(axis == 0 || axis == 1, "MixTensor: slices are along axis 0 or 1")
-        let (outer, length, inner) = out.shape.split(at: axis)
-        require(range.lowerBound >= 0 && range.upperBound <= length,
-                "MixTensor: addSlice range \(range) out of range for axis \(axis) of shape \(out.shape)")
-        checkSameShape(g.shape, out.shape.replacing(axis: axis, with: range.count), "addSlice")
-        out.makeUnique()
-        let chunk = range.count * inner
-        g.withElements { src in out.withElements { dst in
-            for o in 0..<outer {
-                let d = dst + (o * length + range.lowerBound) * inner, s = src + o * chunk
-                for i in 0..<chunk { d[i] += s[i] }
             }
         } }
     }
@@ -101,31 +84,6 @@ extension Tensor {
                 require(index >= 0 && index < rows, "MixTensor: gather index \(index) out of range for shape \(x.shape)")
                 let d = dst + i * rowSize, s = src + index * rowSize
                 if rowSize <= 16 { for j in 0..<rowSize { d[j] = s[j] } } else { d.update(from: s, count: rowSize) }
-                i += 1
-            }
-        } }
-    }
-
-    /// Adds the rows of `g` into the rows `indices` of `out` (repeated indices add up):
-    /// the backward pass of a row gather.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package static func scatterAdd(_ g: Tensor, rows indices: UnsafeBufferPointer<Int32>, into out: inout Tensor) {
-        require(out.rank >= 1 && g.rank == out.rank, "MixTensor: scatterAdd of \(g.shape) into \(out.shape)")
-        let rows = out.shape[0], rowSize = out.count / Swift.max(rows, 1)
-        require(g.shape[0] == indices.count && g.shape.replacing(axis: 0, with: rows) == out.shape,
-                "MixTensor: scatterAdd of \(g.shape) into \(out.shape) with \(indices.count) indices")
-        out.makeUnique()
-        let outShape = out.shape
-        guard let base = indices.baseAddress else { return }
-        let n = indices.count
-        g.withElements { src in out.withElements { dst in
-            var i = 0
-            while i < n {
-                let index = Int(base[i])
-                require(index >= 0 && index < rows, "MixTensor: scatterAdd index \(index) out of range for shape \(outShape)")
-                let d = dst + index * rowSize, s = src + i * rowSize
-                for j in 0..<rowSize { d[j] += s[j] }
                 i += 1
             }
         } }

@@ -70,7 +70,7 @@ extension Float: TensorScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
+        GemmLog.record(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)
         let product = SGemmArguments(routing: routing, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                      alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         if !GemmSplit.runSplit(product) { product.run() }
@@ -125,7 +125,7 @@ extension Double: TensorScalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        if GemmLog.isActive { GemmLog.append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)) }
+        GemmLog.record(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: beta != 0)
         if GemmDispatch.usesBLIS(routing, transposeB: transposeB, m: m, n: n, k: k), let blis = BLISLibrary.shared {
             blis.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

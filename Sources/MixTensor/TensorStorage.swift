@@ -1,17 +1,3 @@
-import Synchronization
-
-/// Counts tensor buffer allocations process-wide, so benchmarks and tests can show
-/// that a steady-state training step allocates nothing.
-package enum AllocationCounter {
-    static let buffers = Atomic<Int>(0)
-    static let bytes = Atomic<Int>(0)
-
-    /// Tensor buffers allocated since the process started.
-    package static var bufferCount: Int { buffers.load(ordering: .relaxed) }
-    /// Bytes of tensor storage allocated since the process started.
-    package static var byteCount: Int { bytes.load(ordering: .relaxed) }
-}
-
 /// The heap buffer behind a ``Tensor``: 64-byte aligned, uninitialized-on-allocation
 /// memory for `capacity` scalars. Tensors share it copy-on-write.
 @usableFromInline
@@ -24,8 +10,7 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(capacity, 1) * MemoryLayout<Scalar>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Scalar.self, capacity: max(capacity, 1))
-        AllocationCounter.buffers.add(1, ordering: .relaxed)
-        AllocationCounter.bytes.add(capacity * MemoryLayout<Scalar>.stride, ordering: .relaxed)
+        AllocationCounter.recordAllocation(byteCount: capacity * MemoryLayout<Scalar>.stride)
     }
 
     @usableFromInline convenience init(copying source: UnsafePointer<Scalar>, count: Int) {

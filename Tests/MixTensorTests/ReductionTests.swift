@@ -95,12 +95,7 @@ struct ReductionTests {
         #expect(softplus.scalars.allSatisfy { $0.isFinite && $0 >= 0 })
         let sigmoid = x.sigmoid()
         expectClose(sigmoid.scalars, [1, Foundation.exp(-100), 1, 0, 0.5], relative: T.ulps16, absolute: tiny, "sigmoid at extremes")
-        // Their derivatives stay finite too.
-        var d = Tensor<T>.zeros(Shape())
-        Tensor.applyBackward(.softplus, input: x, output: softplus, gradient: .ones(x.shape), into: &d)
-        expectClose(d.scalars, [1, Foundation.exp(-100), 1, 0, 0.5], relative: T.ulps16, absolute: tiny, "softplus' at extremes")
-        Tensor.applyBackward(.sigmoid, input: x, output: sigmoid, gradient: .ones(x.shape), into: &d)
-        expectClose(d.scalars, [0, Foundation.exp(-100), 0, 0, 0.25], relative: T.ulps16, absolute: tiny, "sigmoid' at extremes")
+        // Their derivatives (MixGraph's backward kernels) are checked in MixGraphTests.
     }
 
     @Test("logsumexp and softmax at +-100, +-1000, infinities and NaN", arguments: scalarTypes)

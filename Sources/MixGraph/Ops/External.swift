@@ -35,3 +35,13 @@ extension Tape {
         return finish(i)
     }
 }
+
+extension Tape {
+    /// The backward rule of ``external(_:_:)`` for node `i`: the object's own backward.
+    func externalBackward(_ i: Int, slot: Int) {
+        let a = nodes[i].a
+        let g = nodes[i].gradient
+        let x = value(a), y = nodes[i].value, function = externals[slot]
+        writeGradient(a) { d, acc in function.backward(x, output: y, outputGradient: g, into: &d, accumulate: acc) }
+    }
+}

@@ -1,5 +1,13 @@
 import Synchronization
 
+// Instrumentation for benchmarks and tests. It lives in MixTensor, not in the benchmark
+// harness, because the products it records are issued only here: every product goes
+// through `TensorScalar.gemm(routing:...)` (TensorScalar.swift), which appends to the log
+// while a recording runs. That call site needs the flag, the record type and the log; a
+// hook installed from above (a closure or a protocol object) would cost an indirect call
+// per product, where the flag costs one relaxed atomic load. What benchmarks do with the
+// records (replaying them as a floor, the tables) is theirs.
+
 /// One matrix product as issued to BLAS: `C[m, n] = alpha * op(A) * op(B) + beta * C`,
 /// `op(A)` of shape `[m, k]`.
 package struct GemmRecord: Sendable, Hashable, CustomStringConvertible {
@@ -49,6 +57,13 @@ package enum GemmLog {
     @inline(__always) static var isActive: Bool { active.load(ordering: .relaxed) }
 
     static func append(_ shape: GemmRecord) { entries.withLock { $0.append(shape) } }
+
+    /// The hook at the call site: records the product while a recording runs; otherwise
+    /// one relaxed load and a predicted branch.
+    @inline(__always)
+    static func record(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, accumulates: Bool) {
+        if isActive { append(GemmRecord(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, accumulates: accumulates)) }
+    }
 
     /// Runs `body` while recording every product issued (by any thread) and returns them
     /// in the order they were issued. Not reentrant: do not nest recordings.
