@@ -47,4 +47,25 @@ import Testing
             #expect(GemmSplit.splitCount.load(ordering: .relaxed) > splitsBefore)
         }
     }
+
+    /// The critic thread starts and stops when the parallelism changes between updates
+    /// (each change joins or creates the thread), and results stay those of one thread.
+    @Test func switchingParallelismBetweenUpdatesKeepsTheBits() throws {
+        let serial = try Self.agent(components: 3, parallelism: .serial)
+        let switching = try Self.agent(components: 3, parallelism: .serial)
+        var batch = ReplayBatch(batchSize: 128, observationSize: 17, actionSize: 6)
+        var rng = RandomStream(seed: 13)
+        let settings: [SACAgent.Parallelism] = [.init(kind: .critics, threads: 2), .serial, .init(kind: .hybrid, threads: 2),
+                                                 .init(kind: .critics, threads: 2), .init(kind: .blas, threads: 2), .serial]
+        for parallelism in settings {
+            switching.parallelism = parallelism
+            batch.observations.fillNormal(using: &rng)
+            batch.nextObservations.fillNormal(using: &rng)
+            batch.actions.fillUniform(lower: -1, upper: 1, using: &rng)
+            batch.rewards.fillNormal(using: &rng)
+            try serial.update(batch: batch)
+            try switching.update(batch: batch)
+        }
+        #expect(Self.parameterBits(serial) == Self.parameterBits(switching))
+    }
 }

@@ -1,67 +1,50 @@
+import Dispatch
+import Foundation
 import MixTensor
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A thread that performs one ``CriticLane``'s jobs on request, so that the calling
-/// thread can run the other lane at the same time.
+/// thread can run the other lane at the same time: a plain thread and two semaphores.
 ///
 /// **Sharing.** The lane is handed over with each job: between ``start(_:)`` and
 /// ``wait()`` only this thread touches it (and whatever its job reads: the critic and
 /// target networks of that lane, and the job's input tensors, which no one writes
-/// meanwhile); outside that window only the caller does. The hand-over is ordered by
-/// the two sequence counters (release on publish, acquire on observe), so everything
-/// written before `start` is visible to the job and everything the job wrote is visible
-/// after `wait`. That protocol, not the type system, is what makes the
-/// `@unchecked Sendable` sound; one caller at a time may use a worker.
-///
-/// **Waiting.** Each side spins briefly on the counters (a job lasts tens of
-/// microseconds to a few milliseconds, a futex wake-up about as long as the shortest),
-/// then sleeps on a condition variable.
+/// meanwhile); outside that window only the caller does. The semaphores order the
+/// hand-over (signal happens-before the wait it releases), so everything written before
+/// `start` is visible to the job and everything the job wrote is visible after `wait`.
+/// That protocol, not the type system, is what makes the `@unchecked Sendable` sound;
+/// one caller at a time may use a worker.
 final class LaneWorker: GemmHelper, @unchecked Sendable {
     private let lane: CriticLane
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
-    /// The job to run; written by the caller before `requested` moves, read by the thread after.
+    /// Signalled once per job by the caller.
+    private let requested = DispatchSemaphore(value: 0)
+    /// Signalled once per finished job by the thread.
+    private let completed = DispatchSemaphore(value: 0)
+    /// Signalled when the thread's loop has ended.
+    private let ended = DispatchSemaphore(value: 0)
+    /// The job to run; written by the caller before `requested` is signalled, read by the thread after.
     private var job: CriticLane.Job = .stop
-    /// Jobs requested so far (written by the caller only).
-    private let requested = Atomic<UInt64>(0)
-    /// Jobs finished so far (written by the thread only).
-    private let completed = Atomic<UInt64>(0)
-    private var thread = pthread_t()
+    /// Jobs started and not yet waited for (the caller's own count).
+    private var outstanding = 0
     private var running = false
-    /// Atomic loads before a side goes to sleep (tens of microseconds).
-    private let spinLimit = 20_000
+    // MEASUREMENT ONLY (temporary): spin before sleeping on the semaphores.
+    static let spin: Int = ProcessInfo.processInfo.environment["MIXRL_LANE_SPIN"].flatMap { Int($0) } ?? 0
+    private let startedCount = Atomic<Int>(0)
+    private let finishedCount = Atomic<Int>(0)
+    private var issued = 0
 
     /// Starts the thread for `lane`.
     init(lane: CriticLane) {
         self.lane = lane
-        mutex = .allocate(capacity: 1)
-        condition = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
         // The thread holds a reference until its loop ends (see `stop()`).
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let created = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let worker = Unmanaged<LaneWorker>.fromOpaque(raw)
-            worker.takeUnretainedValue().loop()
-            worker.release()
-            return nil
-        }, context)
-        if created != 0 {
-            Unmanaged<LaneWorker>.fromOpaque(context).release()
-            preconditionFailure("MixAgents: could not start a critic thread (pthread_create returned \(created))")
+        let thread = Thread { [self] in
+            loop()
+            ended.signal()
         }
+        thread.name = "mixrl critic lane"
+        thread.stackSize = 8 << 20
+        thread.start()
         running = true
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
     }
 
     /// Runs one half of a split product (``GemmSplit``) between the lanes' jobs.
@@ -70,53 +53,51 @@ final class LaneWorker: GemmHelper, @unchecked Sendable {
     /// Hands `job` to the thread and returns at once.
     func start(_ job: CriticLane.Job) {
         self.job = job
-        requested.store(requested.load(ordering: .relaxed) &+ 1, ordering: .releasing)
-        pthread_mutex_lock(mutex)
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
+        outstanding += 1
+        issued += 1
+        startedCount.store(issued, ordering: .releasing)
+        requested.signal()
     }
 
-    /// Returns when the last started job has finished.
+    /// Returns when every started job has finished.
     func wait() {
-        let target = requested.load(ordering: .relaxed)
-        var spins = 0
-        while completed.load(ordering: .acquiring) != target && spins < spinLimit { spins += 1 }
-        if completed.load(ordering: .acquiring) != target {
-            pthread_mutex_lock(mutex)
-            while completed.load(ordering: .acquiring) != target { pthread_cond_wait(condition, mutex) }
-            pthread_mutex_unlock(mutex)
+        if LaneWorker.spin > 0 {
+            var n = 0
+            while finishedCount.load(ordering: .acquiring) != issued && n < LaneWorker.spin { n += 1 }
+        }
+        while outstanding > 0 {
+            completed.wait()
+            outstanding -= 1
         }
     }
 
-    /// Ends the thread (after its current job) and joins it.
+    /// Ends the thread (after its current job) and waits for it.
     func stop() {
         guard running else { return }
+        wait()
         start(.stop)
-        pthread_join(thread, nil)
+        outstanding = 0
+        ended.wait()
         running = false
     }
 
     private func loop() {
-        var seen: UInt64 = 0
+        var seen = 0
         while true {
-            var spins = 0
-            while requested.load(ordering: .acquiring) == seen && spins < spinLimit { spins += 1 }
-            if requested.load(ordering: .acquiring) == seen {
-                pthread_mutex_lock(mutex)
-                while requested.load(ordering: .acquiring) == seen { pthread_cond_wait(condition, mutex) }
-                pthread_mutex_unlock(mutex)
+            if LaneWorker.spin > 0 {
+                var n = 0
+                while startedCount.load(ordering: .acquiring) == seen && n < LaneWorker.spin { n += 1 }
             }
-            seen = requested.load(ordering: .acquiring)
+            requested.wait()
+            seen += 1
             do {  // the job's tensors are released before completion is reported
                 let current = job
                 job = .stop
                 if case .stop = current { return }
                 lane.perform(current)
             }
-            completed.store(seen, ordering: .releasing)
-            pthread_mutex_lock(mutex)
-            pthread_cond_broadcast(condition)
-            pthread_mutex_unlock(mutex)
+            finishedCount.store(seen, ordering: .releasing)
+            completed.signal()
         }
     }
 }
