@@ -55,8 +55,10 @@ import Testing
         let switching = try Self.agent(components: 3, parallelism: .serial)
         var batch = ReplayBatch(batchSize: 128, observationSize: 17, actionSize: 6)
         var rng = RandomStream(seed: 13)
-        let settings: [SACAgent.Parallelism] = [.init(kind: .critics, threads: 2), .serial, .init(kind: .hybrid, threads: 2),
-                                                 .init(kind: .critics, threads: 2), .init(kind: .blas, threads: 2), .serial]
+        // Only `critics` promises the bits of one thread (OpenBLAS's own threads may split
+        // sums differently), so the switches are between it and one thread.
+        let settings: [SACAgent.Parallelism] = [.init(kind: .critics, threads: 2), .serial, .serial,
+                                                 .init(kind: .critics, threads: 2), .init(kind: .critics, threads: 2), .serial]
         for parallelism in settings {
             switching.parallelism = parallelism
             batch.observations.fillNormal(using: &rng)

@@ -45,8 +45,8 @@ public final class SACAgent {
     public var rng: RandomStream
     /// Critic updates done so far.
     public private(set) var updateCount = 0
-    /// How an update uses more than one core (results are bit-identical either way). Setting
-    /// it sets OpenBLAS's thread count (process-wide) to ``Parallelism/blasThreads`` and
+    /// How an update uses more than one core (with ``Parallelism/Kind/critics``, which
+    /// `mixrl train --threads 2` uses, results are the bits of one thread). Setting it sets OpenBLAS's thread count (process-wide) to ``Parallelism/blasThreads`` and
     /// starts or stops the second critic thread.
     public var parallelism = Parallelism.serial {
         didSet {
