@@ -47,4 +47,27 @@ import Testing
             #expect(GemmSplit.splitCount.load(ordering: .relaxed) > splitsBefore)
         }
     }
+
+    /// The critic thread starts and stops when the parallelism changes between updates
+    /// (each change joins or creates the thread), and results stay those of one thread.
+    @Test func switchingParallelismBetweenUpdatesKeepsTheBits() throws {
+        let serial = try Self.agent(components: 3, parallelism: .serial)
+        let switching = try Self.agent(components: 3, parallelism: .serial)
+        var batch = ReplayBatch(batchSize: 128, observationSize: 17, actionSize: 6)
+        var rng = RandomStream(seed: 13)
+        // Only `critics` promises the bits of one thread (OpenBLAS's own threads may split
+        // sums differently), so the switches are between it and one thread.
+        let settings: [SACAgent.Parallelism] = [.init(kind: .critics, threads: 2), .serial, .serial,
+                                                 .init(kind: .critics, threads: 2), .init(kind: .critics, threads: 2), .serial]
+        for parallelism in settings {
+            switching.parallelism = parallelism
+            batch.observations.fillNormal(using: &rng)
+            batch.nextObservations.fillNormal(using: &rng)
+            batch.actions.fillUniform(lower: -1, upper: 1, using: &rng)
+            batch.rewards.fillNormal(using: &rng)
+            try serial.update(batch: batch)
+            try switching.update(batch: batch)
+        }
+        #expect(Self.parameterBits(serial) == Self.parameterBits(switching))
+    }
 }

@@ -4,9 +4,12 @@ import Glibc
 #endif
 
 extension SACAgent {
-    /// How an update uses more than one core. Every setting gives bit-identical results
-    /// (the twin critics' work is combined in a fixed order; OpenBLAS splits products
-    /// without changing their sums).
+    /// How an update uses more than one core. ``Kind/critics`` gives the bits of one
+    /// thread (the twin critics' work is combined in a fixed order, and only BLIS products,
+    /// whose elements do not depend on the split, are split). ``Kind/blas`` and
+    /// ``Kind/hybrid`` need not: OpenBLAS's own threads may change the rounding of the
+    /// products they split (measured on an AMD EPYC, family 23: a different parameter hash
+    /// after 5 updates for K = 3, and for K = 1 with `MIXRL_GEMM=openblas`).
     ///
     /// With two cores, ``Kind/critics`` is the setting to use: on the shared 2-core test
     /// machine (its second core busy with other work) it was never slower than

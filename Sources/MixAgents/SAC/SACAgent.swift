@@ -45,8 +45,8 @@ public final class SACAgent {
     public var rng: RandomStream
     /// Critic updates done so far.
     public private(set) var updateCount = 0
-    /// How an update uses more than one core (results are bit-identical either way). Setting
-    /// it sets OpenBLAS's thread count (process-wide) to ``Parallelism/blasThreads`` and
+    /// How an update uses more than one core (with ``Parallelism/Kind/critics``, which
+    /// `mixrl train --threads 2` uses, results are the bits of one thread). Setting it sets OpenBLAS's thread count (process-wide) to ``Parallelism/blasThreads`` and
     /// starts or stops the second critic thread.
     public var parallelism = Parallelism.serial {
         didSet {
@@ -236,11 +236,19 @@ public final class SACAgent {
         let notDone = tape.affine(tape.input(batch.terminated), scale: -gamma, shift: gamma)  // gamma (1 - terminated)
         let y = tape.add(tape.input(batch.rewards), tape.multiply(notDone, softNextValue))
 
-        // Each critic's loss and backward pass on its own lane (side by side when asked).
+        // Each critic's loss (``criticLoss(_:targets:on:)``) and backward pass on its own
+        // lane, side by side when asked.
         let result = twinCritics.trainingStep(observations: batch.observations, actions: batch.actions,
                                               targets: tape.value(of: y))
         criticOptimizer.step()
         return result
+    }
+
+    /// One critic's loss, `mean((Q_j(s, a) - y)^2)` with the target `y` a constant. Each
+    /// critic's loss and backward pass run on its own ``CriticLane`` (side by side when
+    /// asked), which calls this.
+    static func criticLoss(_ q: Variable, targets y: Variable, on tape: Tape<Float>) -> Variable {
+        tape.mean(tape.square(tape.subtract(q, y)))
     }
 
     /// The twin-critic minimum as a ``CriticFunction`` with frozen parameters, on one tape

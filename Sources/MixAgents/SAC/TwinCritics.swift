@@ -203,7 +203,7 @@ final class CriticLane {
             let q = critic(x, on: tape)
             input = x
             output = q
-            let l = tape.mean(tape.square(tape.subtract(q, tape.input(targets))))
+            let l = SACAgent.criticLoss(q, targets: tape.input(targets), on: tape)
             tape.backward(from: l)
             loss = tape.value(of: l).scalar
             meanQ = tape.value(of: q).mean()
