@@ -123,7 +123,7 @@ package struct SACBenchmark {
               "both replayed raw through Float.gemm (so through the row's gemm backend) with the row's thread count inside the library.")
         print("# cpu: thread CPU clock with 1 thread, process CPU clock with 2+ (all threads, spinning included).",
               "ratio = update / floor, wall and cpu. buffers: tensor buffers allocated per update after warm-up (batch refilled in place).",
-              "result: hash of all parameters after 5 updates from the same seed (equal for equal K: threads do not change results).")
+              "result: hash of all parameters after 5 updates from the same seed (equal for equal K and gemm with critics at any thread count; blas and hybrid may round differently).")
         print(SACRow.header)
         var failed = false
         for setting in settings {

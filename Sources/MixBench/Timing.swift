@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MixTensor
 
 /// Timing for the benchmarks of this module (`mixrl bench`): a monotonic clock, medians of repetitions,
 /// and interleaved comparison of candidates that do the same work.
@@ -76,7 +77,7 @@ struct TimingSummary: Sendable {
     var maximum: Double
 
     init(_ samples: [Double]) {
-        precondition(!samples.isEmpty, "TimingSummary needs at least one measurement")
+        require(!samples.isEmpty, "TimingSummary needs at least one measurement")
         self.samples = samples
         let sorted = samples.sorted()
         let mid = sorted.count / 2

@@ -328,7 +328,7 @@ final class TransposeScratch {
 
     deinit { pointer.deallocate() }
 
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { raw in
             if let raw { Unmanaged<TransposeScratch>.fromOpaque(raw).release() }

@@ -87,7 +87,7 @@ package enum GemmSplit {
     /// Products split so far in this process (tests check that splitting happened).
     package static let splitCount = Atomic<Int>(0)
 
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key

@@ -99,13 +99,18 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
 /// instruction" and nothing else), and MixRL runs optimized. A shape mismatch must say
 /// which shapes met, so MixTensor checks through `fatalError`, which always prints.
 /// The message is an autoclosure: a passing check costs one branch.
+///
+/// Every module of the package checks programmer errors through this (and
+/// ``requirementFailure(_:file:line:)``) rather than `precondition`; user-facing failures
+/// are typed errors instead.
 @inlinable @inline(__always)
-func require(_ condition: Bool, _ message: @autoclosure () -> String,
-                  file: StaticString = #fileID, line: UInt = #line) {
+package func require(_ condition: Bool, _ message: @autoclosure () -> String,
+                     file: StaticString = #fileID, line: UInt = #line) {
     if _slowPath(!condition) { requirementFailure(message(), file: file, line: line) }
 }
 
+/// Stops the program with `message`, in every build configuration (see ``require(_:_:file:line:)``).
 @usableFromInline @inline(never)
-func requirementFailure(_ message: String, file: StaticString, line: UInt) -> Never {
+package func requirementFailure(_ message: String, file: StaticString = #fileID, line: UInt = #line) -> Never {
     fatalError(message, file: file, line: line)
 }

@@ -25,7 +25,7 @@ final class TwinCritics: ExternalFunction {
     private var seeds = [Tensor<Float>.zeros(Shape(0, 1)), Tensor<Float>.zeros(Shape(0, 1))]
 
     init(critics: [MLP<Float>], targets: [MLP<Float>]) {
-        precondition(critics.count == 2 && targets.count == 2, "MixAgents: SAC has exactly two critics")
+        require(critics.count == 2 && targets.count == 2, "MixAgents: SAC has exactly two critics")
         lanes = [CriticLane(critic: critics[0], target: targets[0], index: 0),
                  CriticLane(critic: critics[1], target: targets[1], index: 1)]
     }
@@ -178,13 +178,13 @@ final class CriticLane {
 
     /// The input of the last forward job.
     var inputVariable: Variable {
-        guard let input else { preconditionFailure("MixAgents: critic lane read before its first forward job") }
+        guard let input else { requirementFailure("MixAgents: critic lane read before its first forward job") }
         return input
     }
 
     /// The output (Q values) of the last forward job.
     var outputVariable: Variable {
-        guard let output else { preconditionFailure("MixAgents: critic lane read before its first forward job") }
+        guard let output else { requirementFailure("MixAgents: critic lane read before its first forward job") }
         return output
     }
 

@@ -163,7 +163,7 @@ package struct MixtureParameters: Sendable, Equatable, Codable {
 
     /// A mixture with the given lists (K entries each).
     package init(logits: [Double], means: [Double], logStds: [Double]) {
-        precondition(!means.isEmpty && logits.count == means.count && logStds.count == means.count,
+        require(!means.isEmpty && logits.count == means.count && logStds.count == means.count,
                      "MixAnalysis: a mixture needs as many logits, means and log-stds")
         self.logits = logits
         self.means = means
@@ -191,7 +191,7 @@ package struct MixtureParameters: Sendable, Equatable, Codable {
 
     /// The mixture of K components with free parameters `theta` (see ``free``).
     package init(componentCount k: Int, free theta: [Double]) {
-        precondition(theta.count == 3 * k - 1, "MixAnalysis: K = \(k) has \(3 * k - 1) free parameters, got \(theta.count)")
+        require(theta.count == 3 * k - 1, "MixAnalysis: K = \(k) has \(3 * k - 1) free parameters, got \(theta.count)")
         self.init(logits: Array(theta[0..<(k - 1)]) + [0], means: Array(theta[(k - 1)..<(2 * k - 1)]),
                   logStds: Array(theta[(2 * k - 1)...]))
     }

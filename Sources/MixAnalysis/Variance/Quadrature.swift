@@ -59,7 +59,7 @@ package struct ExactSoftObjective: Sendable {
     /// The objective of a K-component mixture; the three lists must have K entries.
     package init(logits: [Double], means: [Double], logStds: [Double], scale: Double = 2, bias: Double = 0,
                 alpha: Double, panelWidth: Double = 0.004, reward: @escaping @Sendable (Double) -> Double) {
-        precondition(!logits.isEmpty && means.count == logits.count && logStds.count == logits.count,
+        require(!logits.isEmpty && means.count == logits.count && logStds.count == logits.count,
                      "MixAnalysis: \(logits.count) logits need as many means and log-stds, got \(means.count) and \(logStds.count)")
         self.logits = logits
         self.means = means

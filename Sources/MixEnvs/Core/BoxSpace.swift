@@ -1,3 +1,5 @@
+import MixTensor
+
 /// A box in R^n: per-dimension lower and upper bounds, possibly infinite (Gymnasium's
 /// `Box`, flattened).
 public struct BoxSpace: Sendable, Equatable, Codable {
@@ -9,7 +11,7 @@ public struct BoxSpace: Sendable, Equatable, Codable {
     /// Creates a box from its bounds. `low` and `high` must have equal lengths and
     /// `low[i] <= high[i]`; use ``validated(low:high:environment:)`` for untrusted input.
     public init(low: [Double], high: [Double]) {
-        precondition(low.count == high.count, "BoxSpace: low has \(low.count) bounds, high \(high.count)")
+        require(low.count == high.count, "BoxSpace: low has \(low.count) bounds, high \(high.count)")
         self.low = low
         self.high = high
     }

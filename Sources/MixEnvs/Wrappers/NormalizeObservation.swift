@@ -1,3 +1,5 @@
+import MixTensor
+
 /// Running mean and variance of vectors, per dimension, as Gymnasium's
 /// `RunningMeanStd` computes them: batches are merged with Chan et al.'s parallel
 /// formula, which stays accurate over millions of updates where summing squares would
@@ -20,7 +22,7 @@ public struct RunningMeanStd: Sendable, Equatable, Codable {
 
     /// Merges one vector into the estimate. Cost: O(dimension), no allocation.
     public mutating func update(_ x: [Double]) {
-        precondition(x.count == mean.count, "RunningMeanStd: vector of \(x.count), expected \(mean.count)")
+        require(x.count == mean.count, "RunningMeanStd: vector of \(x.count), expected \(mean.count)")
         let total = count + 1
         for i in mean.indices {
             let delta = x[i] - mean[i]

@@ -1,3 +1,5 @@
+import MixTensor
+
 /// Truncates episodes after a fixed number of steps, as Gymnasium's `TimeLimit`: the
 /// step that reaches the limit has `truncated == true` (also when it terminated).
 public struct TimeLimit<Base: Environment>: Environment {
@@ -10,7 +12,7 @@ public struct TimeLimit<Base: Environment>: Environment {
 
     /// Wraps `base` with a limit of `maxEpisodeSteps` (at least 1).
     public init(_ base: Base, maxEpisodeSteps: Int) {
-        precondition(maxEpisodeSteps > 0, "TimeLimit: the limit must be positive")
+        require(maxEpisodeSteps > 0, "TimeLimit: the limit must be positive")
         self.base = base
         self.limit = maxEpisodeSteps
     }

@@ -1,3 +1,5 @@
+import MixTensor
+
 /// A batch of diagonal Gaussians over the pre-squash point, one per state: a view over
 /// two tape values, means and log-standard-deviations, both `[B, d]`.
 ///
@@ -24,7 +26,7 @@ public struct DiagonalGaussian<Scalar: TensorScalar> {
 
     /// The view for shapes the caller built to fit.
     package init(uncheckedMeans means: Variable, logStds: Variable, on tape: Tape<Scalar>) {
-        precondition(tape.shape(of: means) == tape.shape(of: logStds) && tape.shape(of: means).rank == 2,
+        require(tape.shape(of: means) == tape.shape(of: logStds) && tape.shape(of: means).rank == 2,
                      "MixPolicy: Gaussian means \(tape.shape(of: means)) and log-stds \(tape.shape(of: logStds)) must both be [B, d]")
         self.tape = tape
         self.means = means
@@ -76,7 +78,7 @@ public struct SquashedGaussian<Scalar: TensorScalar> {
 
     /// The squashed Gaussian for parts the caller built to fit.
     package init(unchecked gaussian: DiagonalGaussian<Scalar>, squash: TanhSquash<Scalar>) {
-        precondition(gaussian.dimension == squash.actionDimension,
+        require(gaussian.dimension == squash.actionDimension,
                      "MixPolicy: Gaussian of dimension \(gaussian.dimension) with a squash of dimension \(squash.actionDimension)")
         self.gaussian = gaussian
         self.squash = squash

@@ -1,3 +1,5 @@
+import MixTensor
+
 /// A batch of Gaussian mixtures over the pre-squash point, one per state: K diagonal
 /// Gaussian components, joint over the whole `d`-dimensional vector, with softmax weights.
 /// A view over three tape values: means and log-stds `[B, K*d]` (component `k` in columns
@@ -51,7 +53,7 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// The view for shapes the caller built to fit (a policy's heads).
     package init(uncheckedMeans means: Variable, logStds: Variable, logits: Variable, on tape: Tape<Scalar>) {
         let m = tape.shape(of: means), s = tape.shape(of: logStds), l = tape.shape(of: logits)
-        precondition(m.rank == 2 && m == s && l.rank == 2 && l[0] == m[0] && l[1] >= 1 && m[1] % l[1] == 0,
+        require(m.rank == 2 && m == s && l.rank == 2 && l[0] == m[0] && l[1] >= 1 && m[1] % l[1] == 0,
                      "MixPolicy: mixture means \(m) and log-stds \(s) must be [B, K*d] and logits \(l) [B, K]")
         self.tape = tape
         self.means = means
@@ -84,7 +86,7 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// ``logDensity(_:samplesPerState:)`` for points the caller built to fit.
     package func logDensityRows(_ u: Variable, samplesPerState r: Int = 1) -> Variable {
         let n = stateCount * r, k = componentCount
-        precondition(tape.shape(of: u) == Shape(n, dimension),
+        require(tape.shape(of: u) == Shape(n, dimension),
                      "MixPolicy: \(r) samples per state of \(stateCount) states need points [\(n), \(dimension)], got \(tape.shape(of: u))")
         if k == 1 {
             if r == 1 { return GaussianLogDensity.rows(u, means: means, logStds: logStds, on: tape) }
@@ -128,7 +130,7 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// ``componentSamples(noise:samplesPerComponent:)-(Variable,_)`` for noise the caller built to fit.
     package func componentPoints(noise: Variable, samplesPerComponent m: Int = 1) -> Variable {
         let rows = stateCount * componentCount * m
-        precondition(tape.shape(of: noise) == Shape(rows, dimension),
+        require(tape.shape(of: noise) == Shape(rows, dimension),
                      "MixPolicy: component noise must be [\(rows), \(dimension)], got \(tape.shape(of: noise))")
         return tape.add(tape.repeatingRows(componentMeans, times: m),
                         tape.multiply(tape.exp(tape.repeatingRows(componentLogStds, times: m)), noise))
@@ -162,11 +164,11 @@ public struct GaussianMixture<Scalar: TensorScalar> {
     /// ``samples(components:noise:)-(_,Variable)`` for choices and noise the caller built to fit.
     package func points(components: [Int32], noise: Variable) -> Variable {
         let n = components.count, k = componentCount
-        precondition(n % stateCount == 0 && tape.shape(of: noise) == Shape(n, dimension),
+        require(n % stateCount == 0 && tape.shape(of: noise) == Shape(n, dimension),
                      "MixPolicy: \(n) component choices for \(stateCount) states with noise \(tape.shape(of: noise))")
         let r = n / stateCount
         for c in components {
-            precondition(c >= 0 && Int(c) < k, "MixPolicy: component \(c) out of range 0..<\(k)")
+            require(c >= 0 && Int(c) < k, "MixPolicy: component \(c) out of range 0..<\(k)")
         }
         return components.withUnsafeBufferPointer { chosen in
             tape.add(tape.gather(componentMeans, rowCount: n) { row in Int32((row / r) * k) + chosen[row] },

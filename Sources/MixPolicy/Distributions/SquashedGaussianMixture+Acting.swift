@@ -1,3 +1,5 @@
+import MixTensor
+
 /// How a policy turns its distribution into an action outside training (docs/architecture.md:
 /// evaluation acts with the mean of the most weighted component).
 public enum ActionSelection: String, Sendable, Hashable, CaseIterable, Codable {
@@ -65,7 +67,7 @@ extension SquashedGaussianMixture {
 
     /// ``componentMeanActions(_:)`` for components the caller chose (one per state, in range).
     package func meanActions(_ components: [Int32]) -> Tensor<Scalar> {
-        precondition(components.count == stateCount, "MixPolicy: \(components.count) components for \(stateCount) states")
+        require(components.count == stateCount, "MixPolicy: \(components.count) components for \(stateCount) states")
         let rows = components.enumerated().map { b, k in b * componentCount + Int(k) }
         let u = tape.value(of: mixture.componentMeans).gathering(rows: rows)
         return squash.map { $0.action(preSquash: u) } ?? u

@@ -61,7 +61,7 @@ extension SquashedGaussianMixture {
     /// gradient, no random numbers.
     package func probability(ofBoxFrom low: [Double], to high: [Double], state: Int) -> Double {
         let k = componentCount, d = actionDimension
-        precondition(state >= 0 && state < stateCount && low.count == d && high.count == d,
+        require(state >= 0 && state < stateCount && low.count == d && high.count == d,
                      "MixPolicy: a box of \(low.count)/\(high.count) bounds for state \(state) of \(stateCount), action dimension \(d)")
         let weights = tape.value(of: mixture.weights).scalars, means = tape.value(of: mixture.means).scalars
         let logStds = tape.value(of: mixture.logStds).scalars

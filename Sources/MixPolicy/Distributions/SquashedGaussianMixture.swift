@@ -1,3 +1,5 @@
+import MixTensor
+
 /// A batch of tanh-squashed Gaussian mixtures, the action distribution of every
 /// ``MixturePolicy``: `u ~ sum_k w_k N(mu_k, sigma_k^2)`, `a = scale * tanh(u) + bias`.
 /// With K = 1 this is SAC's squashed Gaussian (see ``singleComponent``); with no squash
@@ -28,7 +30,7 @@ public struct SquashedGaussianMixture<Scalar: TensorScalar> {
     /// The squashed mixture for parts the caller built to fit.
     package init(unchecked mixture: GaussianMixture<Scalar>, squash: TanhSquash<Scalar>?) {
         if let squash {
-            precondition(squash.actionDimension == mixture.dimension,
+            require(squash.actionDimension == mixture.dimension,
                          "MixPolicy: mixture of dimension \(mixture.dimension) with a squash of dimension \(squash.actionDimension)")
         }
         self.mixture = mixture

@@ -1,3 +1,5 @@
+import MixTensor
+
 /// The smooth bound on a policy's log-standard-deviations: a raw head output `x` maps to
 /// `lower + (upper - lower) (tanh(x) + 1) / 2`, as in common SAC implementations.
 ///
@@ -23,7 +25,7 @@ public struct LogStdBound: Sendable, Equatable, Hashable {
 
     /// A bound the caller has checked.
     package init(uncheckedLower lower: Double, upper: Double) {
-        precondition(lower < upper, "MixPolicy: LogStdBound needs lower < upper, got [\(lower), \(upper)]")
+        require(lower < upper, "MixPolicy: LogStdBound needs lower < upper, got [\(lower), \(upper)]")
         self.lower = lower
         self.upper = upper
     }

@@ -1,3 +1,5 @@
+import MixTensor
+
 /// The squash `a = scale * tanh(u) + bias` (element-wise) from a pre-squash point `u` to
 /// an action inside the box `[bias - scale, bias + scale]`, and the log-Jacobian of that
 /// change of variables. This is the one place where the tanh Jacobian is computed.
@@ -51,7 +53,7 @@ public struct TanhSquash<Scalar: TensorScalar>: Sendable, Equatable {
 
     /// The squash for values the caller has checked (positive finite scales, equal counts).
     package init(uncheckedScale scale: [Scalar], bias: [Scalar]) {
-        precondition(scale.count == bias.count && !scale.isEmpty, "MixPolicy: TanhSquash needs one scale and one bias per action dimension, got \(scale.count) and \(bias.count)")
+        require(scale.count == bias.count && !scale.isEmpty, "MixPolicy: TanhSquash needs one scale and one bias per action dimension, got \(scale.count) and \(bias.count)")
         self.scale = Tensor(shape: Shape(1, scale.count), scalars: scale)
         self.bias = Tensor(shape: Shape(1, bias.count), scalars: bias)
         logJacobianConstant = scale.reduce(Scalar(0)) { $0 + Scalar.log($1) } + Scalar(scale.count) * 2 * Scalar.log(2)
