@@ -42,7 +42,7 @@ public enum LocalSweep {
     ///   - stopRequested: checked at every environment step.
     ///   - onRunStarted: called with each run's name and trainer before it trains (to
     ///     attach progress or set its parallelism).
-    /// - Throws: ``MixAgents/TrainingError`` for an invalid name, a run folder that holds another
+    /// - Throws: `TrainingError` (MixAgents) for an invalid name, a run folder that holds another
     ///   configuration than the one given, or any failure of a run (which then has
     ///   `status.json` saying `failed`; the runs before it are kept).
     public static func run(
