@@ -98,10 +98,10 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
         } catch {
             throw makeFailure(id, error, timeout: configuration.startupTimeout, request: .handshake, stderr: "")
         }
-        let deadline = monotonicNow() + configuration.startupTimeout
+        var budget = WaitBudget(seconds: configuration.startupTimeout)
         let parsed: Result<BridgeHandshake, EnvironmentError>
         do {
-            parsed = try process.readFrame(deadline: deadline) { (payload) throws(WorkerChannel.Failure) in
+            parsed = try process.readFrame(budget: &budget) { (payload) throws(WorkerChannel.Failure) in
                 parseHandshake(payload, environment: id)
             }
         } catch {
@@ -141,7 +141,8 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
     package func close() {
         lock.withLock {
             if let worker {
-                try? worker.write([1, 0, 0, 0, UInt8(ascii: "Q")], deadline: monotonicNow() + 1)
+                var budget = WaitBudget(seconds: 1)
+                try? worker.write([1, 0, 0, 0, UInt8(ascii: "Q")], budget: &budget)
                 worker.shutDown(grace: 2)
             }
             worker = nil
@@ -253,11 +254,11 @@ package final class BridgeVectorEnvironment: VectorEnvironment, @unchecked Senda
         if let failure { throw failure }
         guard let worker else { throw EnvironmentError.invalidArgument(environment: id, message: "the bridge environment was closed") }
         lastRequest = request
-        let deadline = monotonicNow() + configuration.requestTimeout
+        var budget = WaitBudget(seconds: configuration.requestTimeout)
         var errorReply: EnvironmentError?
         do {
-            try worker.write(frame, deadline: deadline)
-            let result = try worker.readFrame(deadline: deadline) { (payload) throws(WorkerChannel.Failure) -> R? in
+            try worker.write(frame, budget: &budget)
+            let result = try worker.readFrame(budget: &budget) { (payload) throws(WorkerChannel.Failure) -> R? in
                 if payload.first == UInt8(ascii: "E") {
                     switch Self.parseError(payload, environment: id) {
                     case .workerFailed(let env, let f, _, _):

@@ -86,16 +86,16 @@ final class WorkerChannel {
 
     // MARK: Writing
 
-    /// Sends `frame` completely before `deadline` (a `monotonicNow()` value).
-    func write(_ frame: [UInt8], deadline: Double) throws(Failure) {
+    /// Sends `frame` completely before `budget` is spent.
+    func write(_ frame: [UInt8], budget: inout WaitBudget) throws(Failure) {
         let result: Result<Void, Failure> = frame.withUnsafeBytes { raw in
-            do throws(Failure) { try write(raw, deadline: deadline); return .success(()) } catch { return .failure(error) }
+            do throws(Failure) { try write(raw, budget: &budget); return .success(()) } catch { return .failure(error) }
         }
         try result.get()
     }
 
-    /// Sends `bytes` completely before `deadline`.
-    func write(_ bytes: UnsafeRawBufferPointer, deadline: Double) throws(Failure) {
+    /// Sends `bytes` completely before `budget` is spent.
+    func write(_ bytes: UnsafeRawBufferPointer, budget: inout WaitBudget) throws(Failure) {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -103,7 +103,7 @@ final class WorkerChannel {
             if n > 0 { offset += n; continue }
             let e = errno
             if n < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) {
-                if monotonicNow() >= deadline { throw .timedOut }
+                if budget.isSpent() { throw .timedOut }
                 continue
             }
             throw .exited(reapAfterEOF())
@@ -113,7 +113,7 @@ final class WorkerChannel {
     // MARK: Reading
 
     /// Receives one frame and passes its payload to `body` (valid only during the call).
-    func readFrame<R>(deadline: Double, _ body: (UnsafeRawBufferPointer) throws(Failure) -> R) throws(Failure) -> R {
+    func readFrame<R>(budget: inout WaitBudget, _ body: (UnsafeRawBufferPointer) throws(Failure) -> R) throws(Failure) -> R {
         while true {
             let available = end - start
             if available >= 4 {
@@ -138,7 +138,7 @@ final class WorkerChannel {
             } else {
                 makeRoom(for: 4)
             }
-            try receive(deadline: deadline)
+            try receive(budget: &budget)
         }
     }
 
@@ -157,8 +157,8 @@ final class WorkerChannel {
         }
     }
 
-    /// One blocking `recv` (woken every `timeoutQuantum` to check the deadline).
-    private func receive(deadline: Double) throws(Failure) {
+    /// One blocking `recv` (woken every `timeoutQuantum` to charge the budget).
+    private func receive(budget: inout WaitBudget) throws(Failure) {
         while true {
             let n = inbox.withUnsafeMutableBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
@@ -168,7 +168,7 @@ final class WorkerChannel {
             if n == 0 { throw .exited(reapAfterEOF()) }
             let e = errno
             guard e == EAGAIN || e == EWOULDBLOCK || e == EINTR else { throw .exited(reapAfterEOF()) }
-            if monotonicNow() >= deadline { throw .timedOut }
+            if budget.isSpent() { throw .timedOut }
         }
     }
 
@@ -269,7 +269,37 @@ private final class StderrCollector: @unchecked Sendable {
 }
 
 /// Seconds on a monotonic clock.
-@inline(__always) func monotonicNow() -> Double {
+/// A timeout that counts only the time this process was running to wait for the worker.
+///
+/// A wall-clock deadline fails a run that was suspended and resumed (`kill -STOP` and
+/// `-CONT`, a Slurm job suspended and resumed, Ctrl-Z and `fg` when the worker stops too):
+/// the worker could not answer while it was stopped either. So a gap longer than
+/// ``maximumCharge`` between two checks is charged as `maximumCharge`; a waiting process
+/// checks every 50 ms, so while it runs it is charged its real waiting time.
+package struct WaitBudget {
+    /// The longest stretch between two checks that is charged in full, in seconds.
+    package static let maximumCharge = 1.0
+    /// Seconds left.
+    package private(set) var remaining: Double
+    private var lastCheck: Double
+
+    /// A budget of `seconds`, starting at `now` (a `monotonicNow()` value).
+    package init(seconds: Double, now: Double = monotonicNow()) {
+        remaining = seconds
+        lastCheck = now
+    }
+
+    /// Charges the time since the last check (at most ``maximumCharge``); true when the
+    /// budget is spent.
+    package mutating func isSpent(now: Double = monotonicNow()) -> Bool {
+        remaining -= min(max(now - lastCheck, 0), Self.maximumCharge)
+        lastCheck = now
+        return remaining <= 0
+    }
+}
+
+/// Seconds on the monotonic clock (`CLOCK_MONOTONIC`).
+@inline(__always) package func monotonicNow() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
