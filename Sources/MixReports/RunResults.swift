@@ -12,13 +12,17 @@ package struct EvaluationPoint: Sendable, Equatable {
     package var returnStochasticMean: Double?
     /// The policy's mass near each mode (`mode_mass_0`, ...), for tasks that declare modes.
     package var modeMasses: [Double]
+    /// The fraction of evaluation episodes that succeeded (`success_rate`), for tasks that
+    /// report success (Meta-World); nil elsewhere.
+    package var successRate: Double?
 
     /// An evaluation at `step`.
-    package init(step: Int, returnMean: Double, returnStochasticMean: Double? = nil, modeMasses: [Double] = []) {
+    package init(step: Int, returnMean: Double, returnStochasticMean: Double? = nil, modeMasses: [Double] = [], successRate: Double? = nil) {
         self.step = step
         self.returnMean = returnMean
         self.returnStochasticMean = returnStochasticMean
         self.modeMasses = modeMasses
+        self.successRate = successRate
     }
 }
 
@@ -38,10 +42,12 @@ package struct RunResult: Sendable {
     package var wallSeconds: Double?
     /// The step of the last line of `metrics.csv`.
     package var loggedStep: Int?
+    /// The training episodes the run has played (the `episode/return` lines of `metrics.csv`).
+    package var trainingEpisodes: TrainingEpisodes
 
     /// A result from its parts.
     package init(id: String, folder: URL, configuration: [String: JSONValue], evaluations: [EvaluationPoint], status: TrainingStatus?,
-                 wallSeconds: Double?, loggedStep: Int? = nil) {
+                 wallSeconds: Double?, loggedStep: Int? = nil, trainingEpisodes: TrainingEpisodes = TrainingEpisodes()) {
         self.id = id
         self.folder = folder
         self.configuration = configuration
@@ -49,6 +55,7 @@ package struct RunResult: Sendable {
         self.status = status
         self.wallSeconds = wallSeconds
         self.loggedStep = loggedStep
+        self.trainingEpisodes = trainingEpisodes
     }
 
     /// Whether `status.json` says finished.
@@ -75,6 +82,30 @@ package struct RunResult: Sendable {
 
     /// The last evaluation's mode masses (empty for tasks without declared modes or older runs).
     package var finalModeMasses: [Double] { evaluations.last?.modeMasses ?? [] }
+
+    /// The last evaluation's success rate, for tasks that report success.
+    package var finalSuccessRate: Double? { evaluations.last?.successRate }
+}
+
+/// The training episodes of a run, summarized: what the agent earned while it learned
+/// (the paper's "online" return), as opposed to the evaluations' deterministic episodes.
+package struct TrainingEpisodes: Sendable, Equatable {
+    /// Episodes that ended (by termination or the time limit), random-action ones included.
+    package var count: Int = 0
+    /// The sum of their returns.
+    package var returnSum: Double = 0
+
+    /// No episodes.
+    package init() {}
+
+    /// The summary of episodes with these returns.
+    package init(returns: [Double]) {
+        count = returns.count
+        returnSum = returns.reduce(0, +)
+    }
+
+    /// The mean return of the training episodes; nil before the first episode ends.
+    package var meanReturn: Double? { count == 0 ? nil : returnSum / Double(count) }
 }
 
 /// Reads run folders for reports.
@@ -115,7 +146,20 @@ package enum RunResultLoader {
         let wall = lastLine.flatMap { $0.split(separator: ",").dropFirst().first }.flatMap { Double($0) }
         let step = lastLine.flatMap { $0.split(separator: ",").first }.flatMap { Int($0) }
         return RunResult(id: id, folder: run.url, configuration: configuration, evaluations: evaluations(run.evalFile),
-                         status: run.status(), wallSeconds: wall, loggedStep: step)
+                         status: run.status(), wallSeconds: wall, loggedStep: step, trainingEpisodes: trainingEpisodes(run.metricsFile))
+    }
+
+    /// The training episodes logged in a `metrics.csv` (its `STEP,WALL,episode,return,VALUE`
+    /// lines); none if the file is missing.
+    package static func trainingEpisodes(_ url: URL) -> TrainingEpisodes {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return TrainingEpisodes() }
+        var returns: [Double] = []
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.contains(",episode,return,") {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count == 5, cells[2] == "episode", cells[3] == "return", let value = Double(cells[4]) else { continue }
+            returns.append(value)
+        }
+        return TrainingEpisodes(returns: returns)
     }
 
     /// Rows of an `eval.csv` (columns found by their header names, so the older layout
@@ -125,6 +169,7 @@ package enum RunResultLoader {
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard let header = lines.first, let stepColumn = header.firstIndex(of: "step"), let returnColumn = header.firstIndex(of: "return_mean") else { return [] }
         let stochasticColumn = header.firstIndex(of: "return_stochastic_mean")
+        let successColumn = header.firstIndex(of: "success_rate")
         let massColumns = header.indices.compactMap { i -> (mode: Int, column: Int)? in
             guard header[i].hasPrefix("mode_mass_"), let mode = Int(header[i].dropFirst("mode_mass_".count)) else { return nil }
             return (mode, i)
@@ -134,8 +179,9 @@ package enum RunResultLoader {
             guard let step = Int(row[stepColumn]), let r = Double(row[returnColumn]) else { continue }
             let stochastic = stochasticColumn.flatMap { $0 < row.count ? Double(row[$0]) : nil }
             let masses = massColumns.compactMap { $0 < row.count ? Double(row[$0]) : nil }
+            let success = successColumn.flatMap { $0 < row.count ? Double(row[$0]) : nil }
             points[step] = EvaluationPoint(step: step, returnMean: r, returnStochasticMean: stochastic,
-                                           modeMasses: masses.count == massColumns.count ? masses : [])
+                                           modeMasses: masses.count == massColumns.count ? masses : [], successRate: success)
         }
         return points.keys.sorted().compactMap { points[$0] }
     }

@@ -57,6 +57,13 @@ package struct ConfigurationSummary: Sendable {
     package var finalModeMasses: [Double]
     /// Mean evaluation return over training (normalized area under the learning curve), with interval.
     package var area: ConfidenceInterval?
+    /// Online return: each finished run's mean training-episode return (what the agent
+    /// earned while learning, exploration included), averaged over seeds, with interval;
+    /// nil where no finished run logged an episode.
+    package var onlineReturn: ConfidenceInterval?
+    /// Final success rate (`success_rate` of the last evaluation, tasks that report
+    /// success): mean over the finished seeds, with interval; nil elsewhere.
+    package var finalSuccessRate: ConfidenceInterval?
     /// The report's threshold for the environment, if one is set.
     package var threshold: Double?
     /// Median over the seeds that reached `threshold` of the first step where they did.
@@ -67,8 +74,10 @@ package struct ConfigurationSummary: Sendable {
     package var runSeconds: Double?
     /// The learning curve: mean evaluation return over seeds at each evaluation step.
     package var curve: [CurvePoint]
+    /// The runs, in plan order (every state, duplicates included).
+    package var runResults: [RunResult]
     /// The run ids, in plan order.
-    package var runIDs: [String]
+    package var runIDs: [String] { runResults.map(\.id) }
 }
 
 /// A run left out of the final-return statistics because it has not finished.
@@ -199,6 +208,10 @@ package struct SweepAggregate: Sendable {
         let areaCI = areas.isEmpty ? nil : Statistics.bootstrapInterval(areas, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
         let stochasticFinals = evaluated.compactMap(\.finalStochasticReturn).filter(\.isFinite)
         let stochasticCI = stochasticFinals.isEmpty ? nil : Statistics.bootstrapInterval(stochasticFinals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let online = evaluated.compactMap(\.trainingEpisodes.meanReturn).filter(\.isFinite)
+        let onlineCI = online.isEmpty ? nil : Statistics.bootstrapInterval(online, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let successes = evaluated.compactMap(\.finalSuccessRate).filter(\.isFinite)
+        let successCI = successes.isEmpty ? nil : Statistics.bootstrapInterval(successes, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
         let massRows = evaluated.map(\.finalModeMasses).filter { !$0.isEmpty }
         var finalMasses: [Double] = []
         if let width = massRows.first?.count, massRows.allSatisfy({ $0.count == width }) {
@@ -227,8 +240,8 @@ package struct SweepAggregate: Sendable {
             unfinishedRuns: unfinished, duplicateRuns: duplicates,
             finalReturn: finalCI, finalInterquartileMean: finals.count < 4 ? nil : Statistics.interquartileMean(finals),
             finalStochasticReturn: stochasticCI, finalModeMasses: finalMasses,
-            area: areaCI, threshold: threshold,
+            area: areaCI, onlineReturn: onlineCI, finalSuccessRate: successCI, threshold: threshold,
             stepsToThreshold: reached.isEmpty ? nil : Statistics.quantile(sorted: reached.sorted(), 0.5), reachedThreshold: reached.count,
-            runSeconds: times.isEmpty ? nil : Statistics.mean(times), curve: curve, runIDs: runs.map(\.id))
+            runSeconds: times.isEmpty ? nil : Statistics.mean(times), curve: curve, runResults: runs)
     }
 }

@@ -94,18 +94,25 @@ package struct SweepReport: Sendable {
     var showsStochasticReturn: Bool { aggregate.summaries.contains { $0.finalStochasticReturn != nil } }
     /// Whether some configuration has final mode masses (tasks that declare modes).
     var showsModeMasses: Bool { aggregate.summaries.contains { !$0.finalModeMasses.isEmpty } }
+    /// Whether some configuration has a final success rate (tasks that report success).
+    var showsSuccessRate: Bool { aggregate.summaries.contains { $0.finalSuccessRate != nil } }
+    /// Whether some configuration has an online return (runs that logged training episodes).
+    var showsOnlineReturn: Bool { aggregate.summaries.contains { $0.onlineReturn != nil } }
 
     /// Column titles of the results table.
     package var tableHeader: [String] {
         var header = ["environment", "configuration", "seeds", "final return (\(confidenceText))"]
         if showsStochasticReturn { header.append("stochastic final return (\(confidenceText))") }
         if showsModeMasses { header.append("final mass near each mode") }
-        return header + ["IQM", "mean return over training", "steps to threshold", "run time"]
+        if showsSuccessRate { header.append("final success rate (\(confidenceText))") }
+        header += ["IQM", "mean return over training"]
+        if showsOnlineReturn { header.append("online return (\(confidenceText))") }
+        return header + ["steps to threshold", "run time"]
     }
 
     /// One row per configuration.
     package var tableRows: [[String]] {
-        let stochastic = showsStochasticReturn, masses = showsModeMasses
+        let stochastic = showsStochasticReturn, masses = showsModeMasses, success = showsSuccessRate, online = showsOnlineReturn
         return aggregate.summaries.map { s in
             let threshold: String
             if let t = s.threshold {
@@ -115,9 +122,11 @@ package struct SweepReport: Sendable {
                        s.finalReturn.map(Self.format) ?? "—"]
             if stochastic { row.append(s.finalStochasticReturn.map(Self.format) ?? "—") }
             if masses { row.append(s.finalModeMasses.isEmpty ? "—" : s.finalModeMasses.map(Self.format).joined(separator: " / ")) }
+            if success { row.append(s.finalSuccessRate.map(Self.format) ?? "—") }
             let iqm = s.finalInterquartileMean.map(Self.format) ?? (s.finalReturn == nil ? "—" : "n/a (<4 seeds)")
-            return row + [iqm,
-                          s.area.map(Self.format) ?? "—", threshold, s.runSeconds.map(DurationText.format) ?? "—"]
+            row += [iqm, s.area.map(Self.format) ?? "—"]
+            if online { row.append(s.onlineReturn.map(Self.format) ?? "—") }
+            return row + [threshold, s.runSeconds.map(DurationText.format) ?? "—"]
         }
     }
 
@@ -185,7 +194,8 @@ package struct SweepReport: Sendable {
     package func summaryCSV() -> String {
         var lines = ["environment,configuration,policy,components,estimator,runs,finished,seeds,final_mean,final_ci_low,final_ci_high,final_iqm,"
                      + "area_mean,area_ci_low,area_ci_high,threshold,steps_to_threshold_median,seeds_reaching_threshold,run_seconds_mean,"
-                     + "stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses"]
+                     + "stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses,"
+                     + "online_mean,online_ci_low,online_ci_high,final_success_mean,final_success_ci_low,final_success_ci_high"]
         for s in aggregate.summaries {
             let cells: [String] = [
                 s.environment, s.label, s.policy, "\(s.components)", s.estimator, "\(s.runs)", "\(s.finishedRuns)", "\(s.seeds)",
@@ -194,8 +204,31 @@ package struct SweepReport: Sendable {
                 Self.csv(s.stepsToThreshold), "\(s.reachedThreshold)", Self.csv(s.runSeconds),
                 Self.csv(s.finalStochasticReturn?.estimate), Self.csv(s.finalStochasticReturn?.lower), Self.csv(s.finalStochasticReturn?.upper),
                 s.finalModeMasses.map { Self.csv($0) }.joined(separator: ";"),
+                Self.csv(s.onlineReturn?.estimate), Self.csv(s.onlineReturn?.lower), Self.csv(s.onlineReturn?.upper),
+                Self.csv(s.finalSuccessRate?.estimate), Self.csv(s.finalSuccessRate?.lower), Self.csv(s.finalSuccessRate?.upper),
             ]
             lines.append(cells.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `runs.csv`: one row per run, in plan order, with its state and its own numbers
+    /// (the inputs of the table's statistics, for re-analysis).
+    package func runsCSV() -> String {
+        var lines = ["run,environment,configuration,policy,components,estimator,seed,state,step,steps,final_return,"
+                     + "final_stochastic_return,final_success_rate,training_episodes,online_return,wall_seconds"]
+        for s in aggregate.summaries {
+            for r in s.runResults {
+                let state = r.status?.state.rawValue ?? (r.stepReached == nil ? "not started" : "running")
+                let cells: [String] = [
+                    r.id, s.environment, s.label, s.policy, "\(s.components)", s.estimator, r.seedText, state,
+                    r.stepReached.map(String.init) ?? "", r.totalSteps.map(String.init) ?? "",
+                    r.isFinished ? Self.csv(r.finalReturn) : "", r.isFinished ? Self.csv(r.finalStochasticReturn) : "",
+                    r.isFinished ? Self.csv(r.finalSuccessRate) : "", "\(r.trainingEpisodes.count)", Self.csv(r.trainingEpisodes.meanReturn),
+                    Self.csv(r.wallSeconds),
+                ]
+                lines.append(cells.map(Self.csvField).joined(separator: ","))
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -225,8 +258,10 @@ package struct SweepReport: Sendable {
                   + "percentile-bootstrap \(confidenceText) (\(aggregate.options.bootstrapResamples) resamples, seed \(aggregate.options.bootstrapSeed)). "
                   + (showsStochasticReturn ? "Stochastic final return: the same, for the episodes that sample the policy instead of acting deterministically. " : "")
                   + (showsModeMasses ? "Final mass near each mode: the policy's exact probability of acting near each of the task's modes at the last evaluation, mean over seeds. " : "")
+                  + (showsSuccessRate ? "Final success rate: the fraction of the last evaluation's episodes that succeeded, mean over seeds. " : "")
                   + "Only finished runs count; seeds: finished seeds (of the distinct seeds). "
-                  + "IQM: interquartile mean (shown from four seeds on). Mean return over training: area under the learning curve divided by its length.")
+                  + "IQM: interquartile mean (shown from four seeds on). Mean return over training: area under the learning curve divided by its length. "
+                  + (showsOnlineReturn ? "Online return: each run's mean return over the episodes it played while training (exploration and the initial random steps included), mean over seeds." : ""))
         for env in aggregate.environments {
             doc.heading(env)
             doc.chart(learningCurves(environment: env), caption: "Evaluation return against environment steps for each configuration.")
@@ -253,18 +288,18 @@ package struct SweepReport: Sendable {
                 doc.preformatted(f.error ?? "no error recorded")
             }
         }
-        doc.paragraph("Generated by mixrl report. Files beside this page: final-returns.csv, curves.csv, summary.md and the SVG plots.", className: "note")
+        doc.paragraph("Generated by mixrl report. Files beside this page: final-returns.csv, runs.csv, curves.csv, summary.md and the SVG plots.", className: "note")
         return doc.render()
     }
 
-    /// Writes `report.html`, `summary.md`, `final-returns.csv`, `curves.csv` and the SVG
+    /// Writes `report.html`, `summary.md`, `final-returns.csv`, `runs.csv`, `curves.csv` and the SVG
     /// plots into `folder`; returns the path of `report.html`.
     @discardableResult
     package func write(to folder: URL) throws(SweepError) -> URL {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         catch { throw SweepError("cannot create the report folder \(folder.path): \(SystemErrorText.reason(error))") }
         var files: [(String, String)] = [
-            ("summary.md", markdown()), ("final-returns.csv", summaryCSV()), ("curves.csv", curvesCSV()), ("report.html", html()),
+            ("summary.md", markdown()), ("final-returns.csv", summaryCSV()), ("runs.csv", runsCSV()), ("curves.csv", curvesCSV()), ("report.html", html()),
         ]
         for env in aggregate.environments {
             let slug = Self.slug(env)

@@ -68,7 +68,7 @@ import Testing
         #expect(report.tableHeader.contains("stochastic final return (95% CI)") && report.tableHeader.contains("final mass near each mode"))
         #expect(report.tableRows.allSatisfy { $0.count == report.tableHeader.count })
         #expect(report.tableRows.first?.contains("0.300 / 0.400") == true)
-        #expect(report.summaryCSV().contains(",stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses\n"))
+        #expect(report.summaryCSV().contains(",stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses,"))
 
         // The old layout: same table as before these columns existed.
         let old = folder.appendingPathComponent("old")
@@ -80,5 +80,60 @@ import Testing
         #expect(oldReport.tableHeader == ["environment", "configuration", "seeds", "final return (95% CI)", "IQM",
                                           "mean return over training", "steps to threshold", "run time"])
         #expect(oldReport.tableRows.allSatisfy { $0.count == oldReport.tableHeader.count })
+    }
+}
+
+/// The online return (training episodes from `metrics.csv`), the success rate (Meta-World's
+/// `success_rate`) and the per-run `runs.csv`.
+@Suite struct OnlineReturnAndSuccessReportTests {
+    @Test func trainingEpisodesAndSuccessRatesReachTheTableAndRunsCSV() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mixrl-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let header = "step,episodes,return_mean,return_std,success_rate\n"
+        try EvaluationLayoutReportTests.writeRun(folder, id: "seed1", seed: 1, eval: header + "500,5,2.0,0.0,0.2\n1000,5,4.0,0.0,0.6\n")
+        try EvaluationLayoutReportTests.writeRun(folder, id: "seed2", seed: 2, eval: header + "1000,5,6.0,0.0,1.0\n")
+        // Episode lines among update statistics; a malformed line and other kinds are skipped.
+        let metrics = """
+            step,wall_seconds,kind,name,value
+            100,0.5,train,alpha,0.9
+            999,1.0,episode,return,-999.0
+            999,1.0,episode,length,999
+            1500,1.5,episode,return,-500.0
+            1500,1.5,episode,length,501
+            1600,1.6,episode,return,oops
+            1700,1.7,eval,return_mean,-3.0
+
+            """
+        try metrics.write(to: folder.appendingPathComponent("runs/seed1/metrics.csv"), atomically: true, encoding: .utf8)
+        try "step,wall_seconds,kind,name,value\n999,2.0,episode,return,-101.0\n"
+            .write(to: folder.appendingPathComponent("runs/seed2/metrics.csv"), atomically: true, encoding: .utf8)
+        let results = RunResultLoader.load(from: folder)
+        #expect(results.map(\.trainingEpisodes.count) == [2, 1])
+        #expect(results.map(\.trainingEpisodes.meanReturn) == [-749.5, -101.0])
+        #expect(results.map(\.finalSuccessRate) == [0.6, 1.0])
+        #expect(results.first?.evaluations.map(\.successRate) == [0.2, 0.6])
+
+        var options = ReportOptions()
+        options.bootstrapResamples = 200
+        let report = SweepReport(title: "t", aggregate: SweepAggregate(results: results, options: options))
+        let summary = try #require(report.aggregate.summaries.first)
+        #expect(abs((summary.onlineReturn?.estimate ?? 0) - (-425.25)) < 1e-12)
+        #expect(abs((summary.finalSuccessRate?.estimate ?? 0) - 0.8) < 1e-12)
+        #expect(report.tableHeader == ["environment", "configuration", "seeds", "final return (95% CI)", "final success rate (95% CI)", "IQM",
+                                       "mean return over training", "online return (95% CI)", "steps to threshold", "run time"])
+        #expect(report.tableRows.allSatisfy { $0.count == report.tableHeader.count })
+        #expect(report.tableRows.first?[4].hasPrefix("0.800 [") == true)
+        #expect(report.tableRows.first?[7].hasPrefix("-425.2 [") == true)
+        #expect(report.summaryCSV().contains(",online_mean,online_ci_low,online_ci_high,final_success_mean,final_success_ci_low,final_success_ci_high\n"))
+
+        let rows = report.runsCSV().split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 3)
+        let columns = rows[0]
+        func cell(_ row: Int, _ name: String) -> String? { columns.firstIndex(of: name).map { rows[row][$0] } }
+        #expect(rows.allSatisfy { $0.count == columns.count })
+        #expect(cell(1, "run") == "seed1" && cell(1, "seed") == "1" && cell(1, "state") == "finished")
+        #expect(cell(1, "final_return") == "4.0" && cell(1, "final_success_rate") == "0.6")
+        #expect(cell(1, "training_episodes") == "2" && cell(1, "online_return") == "-749.5" && cell(1, "wall_seconds") == "1.7")
+        #expect(cell(2, "online_return") == "-101.0" && cell(2, "final_success_rate") == "1.0")
     }
 }
