@@ -68,6 +68,7 @@ import Testing
         #expect(report.tableHeader.contains("stochastic final return (95% CI)") && report.tableHeader.contains("final mass near each mode"))
         #expect(report.tableRows.allSatisfy { $0.count == report.tableHeader.count })
         #expect(report.tableRows.first?.contains("0.300 / 0.400") == true)
+        #expect(report.runsCSV().contains(",0.4;0.3,") && report.runsCSV().contains(",0.2;0.5,"))
         #expect(report.summaryCSV().contains(",stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses,"))
 
         // The old layout: same table as before these columns existed.
