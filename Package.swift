@@ -49,9 +49,10 @@ let package = Package(
         // Shared by the test targets: test tiers (fast / integration), the virtualenv, the
         // mixrl executable, scratch folders. Not part of any product.
         .target(name: "MixTestSupport", path: "Tests/Support"),
+        .target(name: "MixTensorTestSupport", dependencies: ["MixTensor"], path: "Tests/TensorSupport"),
         .testTarget(name: "MixProcessTests", dependencies: ["MixProcess", "MixTestSupport"]),
-        .testTarget(name: "MixTensorTests", dependencies: ["MixTensor", "MixTestSupport"]),
-        .testTarget(name: "MixGraphTests", dependencies: ["MixGraph", "MixTestSupport"]),
+        .testTarget(name: "MixTensorTests", dependencies: ["MixTensor", "MixTestSupport", "MixTensorTestSupport"]),
+        .testTarget(name: "MixGraphTests", dependencies: ["MixGraph", "MixTestSupport", "MixTensorTestSupport"]),
         // The exact references integrate with MixAnalysis's Gauss-Legendre rule.
         .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixAnalysis", "MixTestSupport"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs", "MixTestSupport"]),

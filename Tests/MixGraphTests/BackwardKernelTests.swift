@@ -1,91 +1,11 @@
 import Foundation
 import MixGraph
+import MixTensorTestSupport
 import Testing
 
 // The backward kernels MixGraph keeps for its tape (moved from MixTensor with their
 // tests): each against an independent double-precision reference, for `Float` and
 // `Double`. The tape-level checks of the same rules are in GradientTests.swift.
-
-/// Both element types; generic checks open one into a generic helper.
-private let scalarTypes: [any TensorScalar.Type] = [Float.self, Double.self]
-
-private extension TensorScalar {
-    /// A relative tolerance for one elementary operation: a few units in the last place.
-    static var ulps16: Double { 16 * Double(Self.ulpOfOne) }
-}
-
-/// A tensor of uniforms in [lower, upper), reproducible from `seed`.
-private func uniformTensor<T: TensorScalar>(_: T.Type, _ shape: Shape, _ lower: Double = -1, _ upper: Double = 1,
-                                            seed: UInt64) -> Tensor<T> {
-    var rng = RandomStream(seed: seed)
-    return Tensor<T>.randomUniform(shape, lower: T(lower), upper: T(upper), using: &rng)
-}
-
-private func doubles<T: TensorScalar>(_ t: Tensor<T>) -> [Double] { t.scalars.map { Double($0) } }
-
-/// Expects `actual` and `expected` to agree element-wise within
-/// `absolute + relative * |expected|`; reports the first disagreement.
-private func expectClose<T: TensorScalar>(
-    _ actual: [T], _ expected: [Double], relative: Double, absolute: Double = 0,
-    _ what: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(actual.count == expected.count, "\(what()): \(actual.count) values, expected \(expected.count)",
-            sourceLocation: sourceLocation)
-    for (i, (a, e)) in zip(actual, expected).enumerated() {
-        let x = Double(a)
-        let ok = e.isNaN ? x.isNaN : (e.isInfinite ? x == e : x.isFinite && Swift.abs(x - e) <= absolute + relative * Swift.abs(e))
-        if !ok {
-            Issue.record("\(what()) [\(T.self)] element \(i): got \(a), expected \(e) (tolerance \(absolute) + \(relative) relative)",
-                         sourceLocation: sourceLocation)
-            return
-        }
-    }
-}
-
-/// The derivative of each unary op in double precision (Glibc's libm, textbook formulas).
-private func unaryDerivative(_ op: UnaryOp, _ x: Double) -> Double {
-    switch op {
-    case .negate: return -1
-    case .exp: return Foundation.exp(x)
-    case .log: return 1 / x
-    case .tanh: let t = Foundation.tanh(x); return 1 - t * t
-    case .relu: return x > 0 ? 1 : 0
-    case .softplus: return 1 / (1 + Foundation.exp(-x))
-    case .sigmoid: let s = 1 / (1 + Foundation.exp(-x)); return s * (1 - s)
-    case .square: return 2 * x
-    case .sqrt: return 0.5 / x.squareRoot()
-    case .abs: return x > 0 ? 1 : -1
-    case let .clamp(lower, upper): return (x > lower && x < upper) ? 1 : 0
-    case let .affine(scale, _): return scale
-    }
-}
-
-/// Every unary op with an input interval on which it is smooth.
-private let unaryCases: [(op: UnaryOp, lower: Double, upper: Double)] = [
-    (.negate, -3, 3), (.exp, -5, 5), (.log, 0.05, 20), (.tanh, -4, 4), (.relu, -3, 3),
-    (.softplus, -20, 20), (.sigmoid, -20, 20), (.square, -3, 3), (.sqrt, 0.01, 9), (.abs, -3, 3),
-    (.clamp(lower: -0.5, upper: 0.75), -2, 2), (.affine(scale: 2.5, shift: -1), -3, 3),
-]
-
-/// Inputs for one op: uniform in its interval, nudged off the points where it has a kink.
-private func unaryInputs<T: TensorScalar>(_: T.Type, _ op: UnaryOp, _ lower: Double, _ upper: Double,
-                                          count: Int, seed: UInt64) -> Tensor<T> {
-    var x = uniformTensor(T.self, Shape(count), lower, upper, seed: seed)
-    x.withUnsafeMutablePointer { p in
-        for i in 0..<count {
-            var v = Double(p[i])
-            let kinks: [Double]
-            switch op {
-            case .relu, .abs: kinks = [0]
-            case let .clamp(lo, hi): kinks = [lo, hi]
-            default: kinks = []
-            }
-            for k in kinks where Swift.abs(v - k) < 1e-2 { v = k + 2e-2 }
-            p[i] = T(v)
-        }
-    }
-    return x
-}
 
 @Suite("Backward kernels")
 struct BackwardKernelTests {
@@ -119,7 +39,7 @@ struct BackwardKernelTests {
             let g = uniformTensor(T.self, x.shape, seed: UInt64(950 + index))
             var dx = Tensor<T>.zeros(Shape())
             Tensor.applyBackward(c.op, input: x, output: x.applying(c.op), gradient: g, into: &dx)
-            let expected = zip(doubles(x), doubles(g)).map { unaryDerivative(c.op, $0) * $1 }
+            let expected = zip(doubles(x), doubles(g)).map { unaryReference(c.op, $0).derivative * $1 }
             // Derivatives from the output (tanh, sigmoid, exp, sqrt) inherit its rounding.
             expectClose(dx.scalars, expected, relative: 4 * T.ulps16, absolute: 4 * T.ulps16, "d \(c.op)")
         }

@@ -1,54 +1,7 @@
 import Foundation
 import MixTensor
+import MixTensorTestSupport
 import Testing
-
-/// An independent double-precision reference for each unary op (Glibc's libm, textbook
-/// formulas) and its derivative.
-func unaryReference(_ op: UnaryOp, _ x: Double) -> (value: Double, derivative: Double) {
-    switch op {
-    case .negate: return (-x, -1)
-    case .exp: return (Foundation.exp(x), Foundation.exp(x))
-    case .log: return (Foundation.log(x), 1 / x)
-    case .tanh: let t = Foundation.tanh(x); return (t, 1 - t * t)
-    case .relu: return (x > 0 ? x : 0, x > 0 ? 1 : 0)
-    case .softplus:
-        let s = 1 / (1 + Foundation.exp(-x))
-        return (x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x)), s)
-    case .sigmoid: let s = 1 / (1 + Foundation.exp(-x)); return (s, s * (1 - s))
-    case .square: return (x * x, 2 * x)
-    case .sqrt: return (x.squareRoot(), 0.5 / x.squareRoot())
-    case .abs: return (Swift.abs(x), x > 0 ? 1 : -1)
-    case let .clamp(lower, upper): return (Swift.min(Swift.max(x, lower), upper), (x > lower && x < upper) ? 1 : 0)
-    case let .affine(scale, shift): return (scale * x + shift, scale)
-    }
-}
-
-/// Every unary op with an input interval on which it is smooth (away from kinks and
-/// clamp bounds, so finite differences are meaningful).
-let unaryCases: [(op: UnaryOp, lower: Double, upper: Double)] = [
-    (.negate, -3, 3), (.exp, -5, 5), (.log, 0.05, 20), (.tanh, -4, 4), (.relu, -3, 3),
-    (.softplus, -20, 20), (.sigmoid, -20, 20), (.square, -3, 3), (.sqrt, 0.01, 9), (.abs, -3, 3),
-    (.clamp(lower: -0.5, upper: 0.75), -2, 2), (.affine(scale: 2.5, shift: -1), -3, 3),
-]
-
-/// Inputs for one op: uniform in its interval, nudged off the points where it has a kink.
-func unaryInputs<T: TensorScalar>(_: T.Type, _ op: UnaryOp, _ lower: Double, _ upper: Double, count: Int, seed: UInt64) -> Tensor<T> {
-    var x = uniformTensor(T.self, Shape(count), lower, upper, seed: seed)
-    x.withUnsafeMutablePointer { p in
-        for i in 0..<count {
-            var v = Double(p[i])
-            let kinks: [Double]
-            switch op {
-            case .relu, .abs: kinks = [0]
-            case let .clamp(lo, hi): kinks = [lo, hi]
-            default: kinks = []
-            }
-            for k in kinks where Swift.abs(v - k) < 1e-2 { v = k + 2e-2 }
-            p[i] = T(v)
-        }
-    }
-    return x
-}
 
 @Suite("Element-wise operations")
 struct ElementwiseTests {

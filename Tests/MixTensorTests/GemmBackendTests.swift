@@ -1,4 +1,5 @@
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 /// The matrix-product libraries behind `TensorScalar.gemm`: every routing (OpenBLAS,

@@ -1,4 +1,5 @@
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 /// The elements of `dims` whose index along `axis` lies in `range`, in row-major order.

@@ -1,4 +1,5 @@
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 /// `max |M - I|` for a square matrix.

@@ -1,4 +1,5 @@
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 /// `alpha * op(A) op(B) + beta * C0` by the textbook triple loop in `Double`, with the

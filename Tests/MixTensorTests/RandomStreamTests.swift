@@ -1,5 +1,6 @@
 import Foundation
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 /// Sample moments, accumulated in `Double`.

@@ -1,5 +1,6 @@
 import Foundation
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 /// Naive reduction along `axis`: for every output position, the list of inputs it reduces.

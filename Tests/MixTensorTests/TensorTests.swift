@@ -1,4 +1,5 @@
 import MixTensor
+import MixTensorTestSupport
 import Testing
 
 @Suite("Tensors: creation, shape, copy-on-write")
