@@ -62,19 +62,20 @@ struct LandscapeCommand: ParsableCommand {
     }
 
     func run() throws {
-        @Sendable func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let display = ProgressDisplay(plainInterval: 10)
         let scan: LandscapeScan
         do { scan = try LandscapeScan(try request()) }
         catch let error as LandscapeError { throw ValidationError(error.description) }
         let r = scan.request
-        note("landscape: \(r.problems.map(\.name).joined(separator: ", ")) at K = \(r.componentCounts.map(String.init).joined(separator: ",")), "
+        display.line("landscape: \(r.problems.map(\.name).joined(separator: ", ")) at K = \(r.componentCounts.map(String.init).joined(separator: ",")), "
              + "\(r.alphaCount) temperatures from \(r.alphaMin) to \(r.alphaMax)")
-        let result = try scan.run { p in note("[\(p.completed)/\(p.total)] \(p.activity)") }
+        let result = try scan.run { p in display.update("[\(p.completed)/\(p.total)] \(p.activity)", force: p.completed == 0) }
+        display.finish(String(format: "landscape: scan done (%.1f s)", result.seconds))
         let report = LandscapeReport(result)
         let command = (["mixrl"] + CommandLine.arguments.dropFirst().map(VarianceCommand.quoted)).joined(separator: " ")
         let folder = URL(fileURLWithPath: out)
         let written = try report.write(to: folder, command: command)
         print(report.markdown(command: command), terminator: "")
-        note(String(format: "landscape: %d files in %@ (%.1f s)", written.count, folder.path, result.seconds))
+        display.line("landscape: \(written.count) files in \(folder.path)")
     }
 }

@@ -3,18 +3,23 @@ import Foundation
 import Glibc
 #endif
 
-/// The progress display of `mixrl train` and `mixrl sweep`, on standard error (standard
+/// The progress display of every long `mixrl` command (train, sweep, variance, landscape), on standard error (standard
 /// output stays for results).
 ///
 /// On a terminal the status is one live line, rewritten in place, kept below the lines
 /// printed with ``line(_:)``. Elsewhere (a log file, a pipe) the status is a plain line,
 /// printed when forced or at most every `plainInterval` seconds.
-final class ProgressDisplay {
+///
+/// Safe to call from several threads (the landscape scan reports from its workers): one
+/// lock serializes the calls, so lines never interleave.
+final class ProgressDisplay: @unchecked Sendable {
     /// Whether the status is a live line (standard error is a terminal and plain lines
     /// were not asked for).
     let live: Bool
     /// Seconds between plain status lines that are not forced.
     let plainInterval: Double
+    /// Guards `lastPlain`, `shown` and the writes.
+    private let lock = NSLock()
     private var lastPlain = Date.distantPast
     /// The status the live line shows, nil when none is on screen.
     private var shown: String?
@@ -29,6 +34,10 @@ final class ProgressDisplay {
     /// Shows `text` as the status: at once on a live line; as a plain line when `force`
     /// or when `plainInterval` seconds have passed since the last one.
     func update(_ text: String, force: Bool = false) {
+        lock.withLock { updateLocked(text, force: force) }
+    }
+
+    private func updateLocked(_ text: String, force: Bool) {
         if live {
             write("\r\u{1B}[2K" + text)
             shown = text
@@ -40,16 +49,20 @@ final class ProgressDisplay {
 
     /// Prints `text` as a line of its own, above the live status (which is drawn again).
     func line(_ text: String) {
-        let status = shown
-        clear()
-        write(text + "\n")
-        if let status { update(status) }
+        lock.withLock {
+            let status = shown
+            clear()
+            write(text + "\n")
+            if let status { updateLocked(status, force: false) }
+        }
     }
 
     /// Prints `text` as the last line: the live status goes for good.
     func finish(_ text: String) {
-        clear()
-        write(text + "\n")
+        lock.withLock {
+            clear()
+            write(text + "\n")
+        }
     }
 
     private func clear() {

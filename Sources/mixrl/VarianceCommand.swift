@@ -128,22 +128,22 @@ struct VarianceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let stderr = FileHandle.standardError
-        func note(_ line: String) { stderr.write(Data((line + "\n").utf8)) }
+        let display = ProgressDisplay(plainInterval: 10)
         // Every rejection (options that do not parse, a request the benchmark refuses) is
         // reported here, before any sampling, as a usage error (exit code 2, with the usage line).
         let benchmark: VarianceBenchmark
         do { benchmark = try VarianceBenchmark(try request()) }
         catch let error as VarianceError { throw ValidationError(error.description) }
-        note("variance: \(benchmark.plan.count) rows at K = \(benchmark.componentCounts.map(String.init).joined(separator: ",")), "
+        display.line("variance: \(benchmark.plan.count) rows at K = \(benchmark.componentCounts.map(String.init).joined(separator: ",")), "
              + "M = \(benchmark.budgets.map(String.init).joined(separator: ",")), N = \(estimates)")
         let start = Date()
-        let report = try benchmark.run { p in note("[\(p.completed + 1)/\(p.total)] \(p.activity)") }
+        let report = try benchmark.run { p in display.update("[\(p.completed + 1)/\(p.total)] \(p.activity)", force: p.completed == 0) }
+        display.finish(String(format: "variance: %d rows done (%.1f s)", benchmark.plan.count, Date().timeIntervalSince(start)))
         let command = (["mixrl"] + CommandLine.arguments.dropFirst().map(Self.quoted)).joined(separator: " ")
         let folder = URL(fileURLWithPath: out)
         let written = try report.write(to: folder, command: command)
         print(report.markdown(command: command), terminator: "")
-        note(String(format: "variance: %d files in %@ (%.1f s)", written.count, folder.path, Date().timeIntervalSince(start)))
+        display.line("variance: \(written.count) files in \(folder.path)")
     }
 
     /// An argument as a shell would need it.
