@@ -1,4 +1,5 @@
 import Foundation
+import MixAgents
 import MixProcess
 #if canImport(Glibc)
 import Glibc
@@ -73,8 +74,8 @@ package final class SweepRunner {
         let startDate = Date()
         var sweepLock: FileLock?
         if options.exclusive {
-            guard let lock = try FileLock.tryAcquire(folder.sweepLockFile) else {
-                let holder = (try? String(contentsOf: folder.sweepLockFile, encoding: .utf8))?.trimmingSpaces ?? "?"
+            guard let lock = try FileLock.take(folder.sweepLockFile) else {
+                let holder = FileLock.recordedHolder(of: folder.sweepLockFile).map(String.init) ?? "?"
                 throw SweepError("another sweep is running in \(folder.url.path) (pid \(holder)); wait for it or stop it first")
             }
             lock.writeHolder(getpid())
@@ -132,7 +133,7 @@ package final class SweepRunner {
         func start(_ index: Int) throws(SweepError) -> Bool {
             guard let run = byIndex[index], var record = records[index] else { return true }
             let runFolder = folder.runFolder(run.id)
-            guard let lock = try FileLock.tryAcquire(folder.lockFile(run.id)) else {
+            guard let lock = try FileLock.take(folder.lockFile(run.id)) else {
                 if let pid = FileLock.liveHolder(of: folder.lockFile(run.id)), options.exclusive, !signalled.contains(pid) {
                     // We hold the sweep lock, so this is an orphan of an earlier sweep: ask it to checkpoint and stop.
                     kill(pid, SIGTERM)
@@ -300,5 +301,12 @@ package final class SweepRunner {
         guard fd >= 0 else { return }
         _ = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
+    }
+}
+
+extension FileLock {
+    /// ``tryAcquire(_:)`` with a sweep's error: nil if another process holds the lock.
+    static func take(_ url: URL) throws(SweepError) -> FileLock? {
+        do { return try tryAcquire(url) } catch { throw SweepError("cannot open the lock file \(error.path): \(error.reason)") }
     }
 }
