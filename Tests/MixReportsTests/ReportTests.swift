@@ -40,6 +40,12 @@ import Testing
 /// The report reads both eval.csv layouts: the five columns of older runs (and of the
 /// fake `train`), and the newer one with the stochastic return and mode masses appended.
 @Suite struct EvaluationLayoutReportTests {
+    /// A fresh folder name under the temporary directory (the caller removes it).
+    static func temporaryFolder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mixrl-report-\(UUID().uuidString)")
+    }
+
+    /// A finished bandit run folder with this `eval.csv`.
     static func writeRun(_ folder: URL, id: String, seed: Int, eval: String) throws {
         let run = folder.appendingPathComponent("runs/\(id)")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
@@ -51,7 +57,7 @@ import Testing
     }
 
     @Test func theNewColumnsReachTheTableAndTheOldLayoutStillReads() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mixrl-report-\(UUID().uuidString)")
+        let folder = EvaluationLayoutReportTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let header = "step,episodes,return_mean,return_std,success_rate,return_stochastic_mean,return_stochastic_std,mode_mass_0,mode_mass_1\n"
         try Self.writeRun(folder, id: "seed1", seed: 1, eval: header + "500,100,0.0,0.0,,0.5,0.7,0.2,0.1\n1000,100,0.0,0.0,,1.0,0.7,0.4,0.3\n")
@@ -88,7 +94,7 @@ import Testing
 /// `success_rate`) and the per-run `runs.csv`.
 @Suite struct OnlineReturnAndSuccessReportTests {
     @Test func trainingEpisodesAndSuccessRatesReachTheTableAndRunsCSV() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mixrl-report-\(UUID().uuidString)")
+        let folder = EvaluationLayoutReportTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let header = "step,episodes,return_mean,return_std,success_rate\n"
         try EvaluationLayoutReportTests.writeRun(folder, id: "seed1", seed: 1, eval: header + "500,5,2.0,0.0,0.2\n1000,5,4.0,0.0,0.6\n")
