@@ -203,15 +203,19 @@ package struct SweepAggregate: Sendable {
         let evaluated = evaluatedAll.filter(\.isFinished)
         let finals = evaluated.compactMap(\.finalReturn).filter(\.isFinite)
         let seed = options.bootstrapSeed
-        let finalCI = finals.isEmpty ? nil : Statistics.bootstrapInterval(finals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        // The seeded bootstrap interval of the mean, nil without values.
+        func interval(_ values: [Double]) -> ConfidenceInterval? {
+            values.isEmpty ? nil : Statistics.bootstrapInterval(values, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        }
+        let finalCI = interval(finals)
         let areas = evaluated.map { r in Statistics.normalizedArea(x: r.evaluations.map { Double($0.step) }, y: r.evaluations.map(\.returnMean)) }.filter(\.isFinite)
-        let areaCI = areas.isEmpty ? nil : Statistics.bootstrapInterval(areas, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let areaCI = interval(areas)
         let stochasticFinals = evaluated.compactMap(\.finalStochasticReturn).filter(\.isFinite)
-        let stochasticCI = stochasticFinals.isEmpty ? nil : Statistics.bootstrapInterval(stochasticFinals, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let stochasticCI = interval(stochasticFinals)
         let online = evaluated.compactMap(\.trainingEpisodes.meanReturn).filter(\.isFinite)
-        let onlineCI = online.isEmpty ? nil : Statistics.bootstrapInterval(online, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let onlineCI = interval(online)
         let successes = evaluated.compactMap(\.finalSuccessRate).filter(\.isFinite)
-        let successCI = successes.isEmpty ? nil : Statistics.bootstrapInterval(successes, confidence: options.confidence, resamples: options.bootstrapResamples, seed: seed)
+        let successCI = interval(successes)
         let massRows = evaluated.map(\.finalModeMasses).filter { !$0.isEmpty }
         var finalMasses: [Double] = []
         if let width = massRows.first?.count, massRows.allSatisfy({ $0.count == width }) {
