@@ -94,14 +94,18 @@ package struct TrainingEpisodes: Sendable, Equatable {
     package var count: Int = 0
     /// The sum of their returns.
     package var returnSum: Double = 0
+    /// How many ended by termination rather than the time limit (`episode/terminated` is 1:
+    /// MountainCar's goal, Hopper's fall); nil for a run logged before that metric existed.
+    package var terminated: Int?
 
     /// No episodes.
     package init() {}
 
-    /// The summary of episodes with these returns.
-    package init(returns: [Double]) {
+    /// The summary of episodes with these returns, `terminated` of them ended by termination.
+    package init(returns: [Double], terminated: Int? = nil) {
         count = returns.count
         returnSum = returns.reduce(0, +)
+        self.terminated = terminated
     }
 
     /// The mean return of the training episodes; nil before the first episode ends.
@@ -142,24 +146,35 @@ package enum RunResultLoader {
         if let data = FileManager.default.contents(atPath: run.configFile.path), let json = JSONValue(parsing: data), !json.objectValue.isEmpty {
             configuration = json.objectValue
         }
-        let lastLine = FileTail.lastLines(of: run.metricsFile, count: 1, maxBytes: 4096).last
-        let wall = lastLine.flatMap { $0.split(separator: ",").dropFirst().first }.flatMap { Double($0) }
-        let step = lastLine.flatMap { $0.split(separator: ",").first }.flatMap { Int($0) }
+        let metrics = FileManager.default.contents(atPath: run.metricsFile.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let lines = metrics.split(separator: "\n")
+        let lastCells = lines.last?.split(separator: ",", omittingEmptySubsequences: false)
+        let wall = lastCells.flatMap { $0.dropFirst().first }.flatMap { Double($0) }
+        let step = lastCells.flatMap { $0.first }.flatMap { Int($0) }
         return RunResult(id: id, folder: run.url, configuration: configuration, evaluations: evaluations(run.evalFile),
-                         status: run.status(), wallSeconds: wall, loggedStep: step, trainingEpisodes: trainingEpisodes(run.metricsFile))
+                         status: run.status(), wallSeconds: wall, loggedStep: step, trainingEpisodes: trainingEpisodes(lines))
     }
 
     /// The training episodes logged in a `metrics.csv` (its `STEP,WALL,episode,return,VALUE`
-    /// lines); none if the file is missing.
+    /// and `STEP,WALL,episode,terminated,0|1` lines); none if the file is missing.
     package static func trainingEpisodes(_ url: URL) -> TrainingEpisodes {
         guard let data = FileManager.default.contents(atPath: url.path) else { return TrainingEpisodes() }
+        return trainingEpisodes(String(decoding: data, as: UTF8.self).split(separator: "\n"))
+    }
+
+    static func trainingEpisodes(_ lines: [Substring]) -> TrainingEpisodes {
         var returns: [Double] = []
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.contains(",episode,return,") {
+        var terminated: Int?
+        for line in lines where line.contains(",episode,") {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard cells.count == 5, cells[2] == "episode", cells[3] == "return", let value = Double(cells[4]) else { continue }
-            returns.append(value)
+            guard cells.count == 5, cells[2] == "episode", let value = Double(cells[4]) else { continue }
+            switch cells[3] {
+            case "return": returns.append(value)
+            case "terminated": terminated = (terminated ?? 0) + (value == 1 ? 1 : 0)
+            default: continue
+            }
         }
-        return TrainingEpisodes(returns: returns)
+        return TrainingEpisodes(returns: returns, terminated: terminated)
     }
 
     /// Rows of an `eval.csv` (columns found by their header names, so the older layout

@@ -216,7 +216,7 @@ package struct SweepReport: Sendable {
     /// (the inputs of the table's statistics, for re-analysis).
     package func runsCSV() -> String {
         var lines = ["run,environment,configuration,policy,components,estimator,seed,state,step,steps,final_return,"
-                     + "final_stochastic_return,final_success_rate,final_mode_masses,training_episodes,online_return,wall_seconds"]
+                     + "final_stochastic_return,final_success_rate,final_mode_masses,training_episodes,terminated_episodes,online_return,wall_seconds"]
         for s in aggregate.summaries {
             for r in s.runResults {
                 let state = r.status?.state.rawValue ?? (r.stepReached == nil ? "not started" : "running")
@@ -225,7 +225,8 @@ package struct SweepReport: Sendable {
                     r.stepReached.map(String.init) ?? "", r.totalSteps.map(String.init) ?? "",
                     r.isFinished ? Self.csv(r.finalReturn) : "", r.isFinished ? Self.csv(r.finalStochasticReturn) : "",
                     r.isFinished ? Self.csv(r.finalSuccessRate) : "",
-                    r.isFinished ? r.finalModeMasses.map { Self.csv($0) }.joined(separator: ";") : "", "\(r.trainingEpisodes.count)", Self.csv(r.trainingEpisodes.meanReturn),
+                    r.isFinished ? r.finalModeMasses.map { Self.csv($0) }.joined(separator: ";") : "", "\(r.trainingEpisodes.count)",
+                    r.trainingEpisodes.terminated.map(String.init) ?? "", Self.csv(r.trainingEpisodes.meanReturn),
                     Self.csv(r.wallSeconds),
                 ]
                 lines.append(cells.map(Self.csvField).joined(separator: ","))

@@ -181,6 +181,8 @@ struct InconsistentEnvironment: Environment {
         #expect(log.status == TrainingStatus(state: .finished, step: 2_000, finalReturn: log.evaluations.last?.returnMean, error: nil))
         #expect(log.series(name: "alpha", kind: "train").map(\.step) == [500, 1_000, 1_500, 2_000])
         #expect(log.series(name: "return", kind: "episode").count == 10)  // Pendulum: 200-step episodes
+        // ... that end at the time limit, never by termination.
+        #expect(log.series(name: "terminated", kind: "episode").map(\.value) == Array(repeating: 0, count: 10))
 
         // A damaged metric file is an error naming the file and line.
         try "step,episodes,return_mean,return_std,success_rate\n1000,1,abc,0,\n"

@@ -79,6 +79,8 @@ import MixTestSupport
 
         let log = try TrainingLog.read(runDirectory: run)
         #expect(log.evaluations.map(\.step) == [200, 400])
+        // Every bandit pull is a one-step episode that terminates (no time limit).
+        #expect(log.series(name: "terminated", kind: "episode").map(\.value) == Array(repeating: 1, count: 400))
         for e in log.evaluations {
             #expect(e.returnStochasticMean != nil && e.returnStochasticStandardDeviation != nil)
             #expect(e.modeMasses.count == 2)

@@ -105,8 +105,10 @@ import Testing
             100,0.5,train,alpha,0.9
             999,1.0,episode,return,-999.0
             999,1.0,episode,length,999
+            999,1.0,episode,terminated,0
             1500,1.5,episode,return,-500.0
             1500,1.5,episode,length,501
+            1500,1.5,episode,terminated,1
             1600,1.6,episode,return,oops
             1700,1.7,eval,return_mean,-3.0
 
@@ -117,6 +119,8 @@ import Testing
         let results = RunResultLoader.load(from: folder)
         #expect(results.map(\.trainingEpisodes.count) == [2, 1])
         #expect(results.map(\.trainingEpisodes.meanReturn) == [-749.5, -101.0])
+        // seed2 was logged before `episode/terminated` existed: unknown, not zero.
+        #expect(results.map(\.trainingEpisodes.terminated) == [1, nil])
         #expect(results.map(\.finalSuccessRate) == [0.6, 1.0])
         #expect(results.first?.evaluations.map(\.successRate) == [0.2, 0.6])
 
@@ -142,5 +146,6 @@ import Testing
         #expect(cell(1, "final_return") == "4.0" && cell(1, "final_success_rate") == "0.6")
         #expect(cell(1, "training_episodes") == "2" && cell(1, "online_return") == "-749.5" && cell(1, "wall_seconds") == "1.7")
         #expect(cell(2, "online_return") == "-101.0" && cell(2, "final_success_rate") == "1.0")
+        #expect(cell(1, "terminated_episodes") == "1" && cell(2, "terminated_episodes") == "")
     }
 }

@@ -427,7 +427,8 @@ public final class Trainer {
         state.episodeLength += 1
         if result.isLast {
             try record([MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "return", value: state.episodeReturn),
-                        MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "length", value: Double(state.episodeLength))])
+                        MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "length", value: Double(state.episodeLength)),
+                        MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "terminated", value: result.terminated ? 1 : 0)])
             state.recentReturns.append(state.episodeReturn)
             if state.recentReturns.count > 10 { state.recentReturns.removeFirst() }
             newEpisodeSeed()
