@@ -7,7 +7,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Aggregate a sweep over seeds: tables, learning curves and final return against K, in one HTML page.",
         discussion: "DIR is a sweep folder (or a folder of run folders, or one run folder). Writes report.html, summary.md, "
-            + "final-returns.csv, curves.csv and SVG plots into DIR/report (or --out) and prints the table. "
+            + "final-returns.csv, runs.csv, run-curves.csv, curves.csv and SVG plots into DIR/report (or --out) and prints the table. "
             + "Options default to the sweep spec's [report] section."
     )
 

@@ -75,6 +75,7 @@ import Testing
         #expect(report.tableRows.allSatisfy { $0.count == report.tableHeader.count })
         #expect(report.tableRows.first?.contains("0.300 / 0.400") == true)
         #expect(report.runsCSV().contains(",0.4;0.3,") && report.runsCSV().contains(",0.2;0.5,"))
+        #expect(report.runCurvesCSV().contains("\nseed1,BimodalBandit-v0,mixture K=2 · mrp,1,500,0.0,0.5,,0.2;0.1\n"))
         #expect(report.summaryCSV().contains(",stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses,"))
 
         // The old layout: same table as before these columns existed.
@@ -147,5 +148,11 @@ import Testing
         #expect(cell(1, "training_episodes") == "2" && cell(1, "online_return") == "-749.5" && cell(1, "wall_seconds") == "1.7")
         #expect(cell(2, "online_return") == "-101.0" && cell(2, "final_success_rate") == "1.0")
         #expect(cell(1, "terminated_episodes") == "1" && cell(2, "terminated_episodes") == "")
+
+        // run-curves.csv: every evaluation of every run, with its seed and success rate.
+        let curves = report.runCurvesCSV().split(separator: "\n").map(String.init)
+        #expect(curves == ["run,environment,configuration,seed,step,return,stochastic_return,success_rate,mode_masses",
+                           "seed1,BimodalBandit-v0,mixture K=2 · mrp,1,500,2.0,,0.2,", "seed1,BimodalBandit-v0,mixture K=2 · mrp,1,1000,4.0,,0.6,",
+                           "seed2,BimodalBandit-v0,mixture K=2 · mrp,2,1000,6.0,,1.0,"])
     }
 }
