@@ -155,13 +155,8 @@ package enum RunResultLoader {
                          status: run.status(), wallSeconds: wall, loggedStep: step, trainingEpisodes: trainingEpisodes(lines))
     }
 
-    /// The training episodes logged in a `metrics.csv` (its `STEP,WALL,episode,return,VALUE`
-    /// and `STEP,WALL,episode,terminated,0|1` lines); none if the file is missing.
-    package static func trainingEpisodes(_ url: URL) -> TrainingEpisodes {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return TrainingEpisodes() }
-        return trainingEpisodes(String(decoding: data, as: UTF8.self).split(separator: "\n"))
-    }
-
+    /// The training episodes among the lines of a `metrics.csv` (its `STEP,WALL,episode,return,VALUE`
+    /// and `STEP,WALL,episode,terminated,0|1` lines).
     static func trainingEpisodes(_ lines: [Substring]) -> TrainingEpisodes {
         var returns: [Double] = []
         var terminated: Int?

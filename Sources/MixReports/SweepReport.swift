@@ -192,10 +192,11 @@ package struct SweepReport: Sendable {
 
     /// `final-returns.csv`: one row per configuration.
     package func summaryCSV() -> String {
-        var lines = ["environment,configuration,policy,components,estimator,runs,finished,seeds,final_mean,final_ci_low,final_ci_high,final_iqm,"
+        var rows: [[String]] = []
+        let header = "environment,configuration,policy,components,estimator,runs,finished,seeds,final_mean,final_ci_low,final_ci_high,final_iqm,"
                      + "area_mean,area_ci_low,area_ci_high,threshold,steps_to_threshold_median,seeds_reaching_threshold,run_seconds_mean,"
                      + "stochastic_final_mean,stochastic_final_ci_low,stochastic_final_ci_high,final_mode_masses,"
-                     + "online_mean,online_ci_low,online_ci_high,final_success_mean,final_success_ci_low,final_success_ci_high"]
+                     + "online_mean,online_ci_low,online_ci_high,final_success_mean,final_success_ci_low,final_success_ci_high"
         for s in aggregate.summaries {
             let cells: [String] = [
                 s.environment, s.label, s.policy, "\(s.components)", s.estimator, "\(s.runs)", "\(s.finishedRuns)", "\(s.seeds)",
@@ -203,20 +204,21 @@ package struct SweepReport: Sendable {
                 Self.csv(s.area?.estimate), Self.csv(s.area?.lower), Self.csv(s.area?.upper), Self.csv(s.threshold),
                 Self.csv(s.stepsToThreshold), "\(s.reachedThreshold)", Self.csv(s.runSeconds),
                 Self.csv(s.finalStochasticReturn?.estimate), Self.csv(s.finalStochasticReturn?.lower), Self.csv(s.finalStochasticReturn?.upper),
-                s.finalModeMasses.map { Self.csv($0) }.joined(separator: ";"),
+                Self.csv(s.finalModeMasses),
                 Self.csv(s.onlineReturn?.estimate), Self.csv(s.onlineReturn?.lower), Self.csv(s.onlineReturn?.upper),
                 Self.csv(s.finalSuccessRate?.estimate), Self.csv(s.finalSuccessRate?.lower), Self.csv(s.finalSuccessRate?.upper),
             ]
-            lines.append(cells.map(Self.csvField).joined(separator: ","))
+            rows.append(cells)
         }
-        return lines.joined(separator: "\n") + "\n"
+        return Self.csvText(header, rows)
     }
 
     /// `runs.csv`: one row per run, in plan order, with its state and its own numbers
     /// (the inputs of the table's statistics, for re-analysis).
     package func runsCSV() -> String {
-        var lines = ["run,environment,configuration,policy,components,estimator,seed,state,step,steps,final_return,"
-                     + "final_stochastic_return,final_success_rate,final_mode_masses,training_episodes,terminated_episodes,online_return,wall_seconds"]
+        var rows: [[String]] = []
+        let header = "run,environment,configuration,policy,components,estimator,seed,state,step,steps,final_return,"
+            + "final_stochastic_return,final_success_rate,final_mode_masses,training_episodes,terminated_episodes,online_return,wall_seconds"
         for s in aggregate.summaries {
             for r in s.runResults {
                 let state = r.status?.state.rawValue ?? (r.stepReached == nil ? "not started" : "running")
@@ -225,42 +227,37 @@ package struct SweepReport: Sendable {
                     r.stepReached.map(String.init) ?? "", r.totalSteps.map(String.init) ?? "",
                     r.isFinished ? Self.csv(r.finalReturn) : "", r.isFinished ? Self.csv(r.finalStochasticReturn) : "",
                     r.isFinished ? Self.csv(r.finalSuccessRate) : "",
-                    r.isFinished ? r.finalModeMasses.map { Self.csv($0) }.joined(separator: ";") : "", "\(r.trainingEpisodes.count)",
+                    r.isFinished ? Self.csv(r.finalModeMasses) : "", "\(r.trainingEpisodes.count)",
                     r.trainingEpisodes.terminated.map(String.init) ?? "", Self.csv(r.trainingEpisodes.meanReturn),
                     Self.csv(r.wallSeconds),
                 ]
-                lines.append(cells.map(Self.csvField).joined(separator: ","))
+                rows.append(cells)
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return Self.csvText(header, rows)
     }
 
     /// `run-curves.csv`: every evaluation of every run (finished or not), in plan order, for
     /// re-plotting per seed or computing other statistics than the report's.
     package func runCurvesCSV() -> String {
-        var lines = ["run,environment,configuration,seed,step,return,stochastic_return,success_rate,mode_masses"]
+        var rows: [[String]] = []
         for s in aggregate.summaries {
             for r in s.runResults {
                 for e in r.evaluations {
-                    lines.append([r.id, s.environment, s.label, r.seedText, "\(e.step)", Self.csv(e.returnMean), Self.csv(e.returnStochasticMean),
-                                  Self.csv(e.successRate), e.modeMasses.map { Self.csv($0) }.joined(separator: ";")]
-                        .map(Self.csvField).joined(separator: ","))
+                    rows.append([r.id, s.environment, s.label, r.seedText, "\(e.step)", Self.csv(e.returnMean), Self.csv(e.returnStochasticMean),
+                                 Self.csv(e.successRate), Self.csv(e.modeMasses)])
                 }
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return Self.csvText("run,environment,configuration,seed,step,return,stochastic_return,success_rate,mode_masses", rows)
     }
 
     /// `curves.csv`: the learning curves' points.
     package func curvesCSV() -> String {
-        var lines = ["environment,configuration,step,seeds,mean,ci_low,ci_high"]
-        for s in aggregate.summaries {
-            for p in s.curve {
-                lines.append([s.environment, s.label, "\(p.step)", "\(p.seeds)", Self.csv(p.mean), Self.csv(p.lower), Self.csv(p.upper)]
-                    .map(Self.csvField).joined(separator: ","))
-            }
+        let rows = aggregate.summaries.flatMap { s in
+            s.curve.map { p in [s.environment, s.label, "\(p.step)", "\(p.seeds)", Self.csv(p.mean), Self.csv(p.lower), Self.csv(p.upper)] }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return Self.csvText("environment,configuration,step,seeds,mean,ci_low,ci_high", rows)
     }
 
     // MARK: HTML and files
@@ -352,6 +349,14 @@ package struct SweepReport: Sendable {
     }
 
     static func csv(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "" } ?? "" }
+
+    /// Several numbers in one CSV cell, separated by semicolons (the mode masses).
+    static func csv(_ values: [Double]) -> String { values.map { csv($0) }.joined(separator: ";") }
+
+    /// A CSV file: the header line, then one line per row, each cell quoted where needed.
+    static func csvText(_ header: String, _ rows: [[String]]) -> String {
+        ([header] + rows.map { $0.map(csvField).joined(separator: ",") }).joined(separator: "\n") + "\n"
+    }
 
     static func csvField(_ s: String) -> String {
         s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s

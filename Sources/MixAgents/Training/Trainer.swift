@@ -426,9 +426,8 @@ public final class Trainer {
         state.episodeReturn += result.reward
         state.episodeLength += 1
         if result.isLast {
-            try record([MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "return", value: state.episodeReturn),
-                        MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "length", value: Double(state.episodeLength)),
-                        MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: "terminated", value: result.terminated ? 1 : 0)])
+            let ended = [("return", state.episodeReturn), ("length", Double(state.episodeLength)), ("terminated", result.terminated ? 1.0 : 0.0)]
+            try record(ended.map { MetricEvent(step: state.step, wallSeconds: wallSeconds, kind: "episode", name: $0.0, value: $0.1) })
             state.recentReturns.append(state.episodeReturn)
             if state.recentReturns.count > 10 { state.recentReturns.removeFirst() }
             newEpisodeSeed()
