@@ -1,3 +1,4 @@
+import Foundation
 import MixTensor
 import MixTensorTestSupport
 import Testing
@@ -81,17 +82,22 @@ struct GemmBackendTests {
         }
     }
 
-    @Test func theGemmLogSeesProductsRoutedToBLIS() throws {
+    /// `GemmLog` is process-wide and other suites issue products in parallel in this
+    /// process, so the recording runs as an exit test, alone in a child process (as in
+    /// UpdateAllocationTests); the child exits 0 when the log holds exactly the one product.
+    @Test func theGemmLogSeesProductsRoutedToBLIS() async throws {
         try #require(GemmBackend.isBLISAvailable, "BLIS is not installed (\(BLISLibrary.loadFailure))")
-        let a = uniformTensor(Float.self, Shape(8, 40), seed: 1), b = uniformTensor(Float.self, Shape(40, 8), seed: 2)
-        var c = Tensor<Float>.zeros(Shape(8, 8))
-        let (_, gemms) = GemmLog.recording {
-            a.withUnsafePointer { pa in b.withUnsafePointer { pb in c.withUnsafeMutablePointer { pc in
-                Float.gemm(routing: .blis, transposeA: false, transposeB: false, m: 8, n: 8, k: 40, alpha: 1, a: pa, lda: 40,
-                           b: pb, ldb: 8, beta: 0, c: pc, ldc: 8)
-            } } }
+        await #expect(processExitsWith: .success) {
+            let a = uniformTensor(Float.self, Shape(8, 40), seed: 1), b = uniformTensor(Float.self, Shape(40, 8), seed: 2)
+            var c = Tensor<Float>.zeros(Shape(8, 8))
+            let (_, gemms) = GemmLog.recording {
+                a.withUnsafePointer { pa in b.withUnsafePointer { pb in c.withUnsafeMutablePointer { pc in
+                    Float.gemm(routing: .blis, transposeA: false, transposeB: false, m: 8, n: 8, k: 40, alpha: 1, a: pa, lda: 40,
+                               b: pb, ldb: 8, beta: 0, c: pc, ldc: 8)
+                } } }
+            }
+            exit(gemms == [GemmRecord(transposeA: false, transposeB: false, m: 8, n: 8, k: 40, accumulates: false)] ? 0 : 1)
         }
-        #expect(gemms == [GemmRecord(transposeA: false, transposeB: false, m: 8, n: 8, k: 40, accumulates: false)])
     }
 
     @Test func theSelectionAndItsSummaryAgree() {
