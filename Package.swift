@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "MixPolicyTests", dependencies: ["MixPolicy", "MixAnalysis", "MixTestSupport"]),
         .testTarget(name: "MixEnvsTests", dependencies: ["MixEnvs", "MixTestSupport"]),
         // Golden/ is read through #filePath (and rewritten by MIXRL_UPDATE_GOLDEN=1), not bundled.
-        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents", "MixTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "MixAgentsTests", dependencies: ["MixAgents", "MixTestSupport", "MixTensorTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "MixChartsTests", dependencies: ["MixCharts", "MixTestSupport"]),
         .testTarget(name: "MixAnalysisTests", dependencies: ["MixAnalysis", "MixTestSupport"]),
         // TOMLCorpus/ (TOML documents and what Python's tomllib reads from them) is read through #filePath.

@@ -3,6 +3,7 @@ import Testing
 import MixTestSupport
 import MixAgents
 import MixTensor
+import MixTensorTestSupport
 
 /// A fresh temporary directory; the caller removes it.
 func temporaryDirectory() throws -> URL { try TestEnvironment.temporaryDirectory() }
@@ -124,9 +125,8 @@ func temporaryDirectory() throws -> URL { try TestEnvironment.temporaryDirectory
         #expect(seen.count == 8, "64 uniform draws from 8 rows hit every row (probability > 0.9997)")
     }
 
-    /// Sampling writes into the batch's own storage. `AllocationCounter` is process-wide and
-    /// other suites allocate in parallel, so one quiet sample in 50 is the count's evidence
-    /// (a sample that allocated would never be quiet) and the batch's buffer addresses the
+    /// Sampling writes into the batch's own storage: one quiet sample in 50 is the count's
+    /// evidence (see `someRunAllocatesNoTensorStorage`), the batch's buffer addresses the
     /// hard check.
     @Test func samplingAllocatesNoTensorStorage() throws {
         var buffer = try ReplayBuffer(capacity: 8, observationSize: 2, actionSize: 1)
@@ -138,12 +138,7 @@ func temporaryDirectory() throws -> URL { try TestEnvironment.temporaryDirectory
                 .map { t in t.withUnsafePointer { UInt(bitPattern: $0) } }
         }
         let before = addresses(batch)
-        var quiet = false
-        for _ in 0..<50 where !quiet {
-            let count = AllocationCounter.bufferCount
-            try buffer.sample(into: &batch, using: &rng)
-            quiet = AllocationCounter.bufferCount == count
-        }
+        let quiet = try someRunAllocatesNoTensorStorage { try buffer.sample(into: &batch, using: &rng) }
         #expect(quiet, "no sample ran without tensor allocations in 50 tries")
         #expect(addresses(batch) == before)
     }

@@ -123,3 +123,17 @@ package func unaryInputs<T: TensorScalar>(_: T.Type, _ op: UnaryOp, _ lower: Dou
     }
     return x
 }
+
+/// Whether `body` ran at least once in `tries` runs without allocating tensor storage.
+/// `AllocationCounter` is process-wide and other suites allocate in parallel, so one
+/// before-and-after read can see their allocations; a quiet run among `tries` is the
+/// evidence instead (a body that allocates is never quiet). Pair it with a hard check,
+/// such as buffer addresses that do not move.
+package func someRunAllocatesNoTensorStorage(tries: Int = 50, _ body: () throws -> Void) rethrows -> Bool {
+    for _ in 0..<tries {
+        let count = AllocationCounter.bufferCount
+        try body()
+        if AllocationCounter.bufferCount == count { return true }
+    }
+    return false
+}
